@@ -1,0 +1,145 @@
+"""Value types shared by the detectors and everything above them.
+
+These are the contract between layers: storage persists ``Finding`` and
+``RegistryRecord``; the crawler builds a ``Page`` through ``parse_page`` and
+passes a ``Context``. Nothing here knows about Scrapy or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Mapping, Protocol, Sequence
+
+
+class Severity(str, enum.Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str  # absolute URL
+    text: str
+    css_path: str
+    rel: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str  # absolute URL ('' when missing)
+    alt: str
+    title: str
+    css_path: str
+    link_href: str | None = None  # absolute href of the enclosing <a>, if any
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One price statement on a page, as written and as understood.
+
+    ``context_flags`` records why an offer must not be compared as a plain
+    sale (instalment, member price, combo, per-unit, shipping fee, voucher,
+    accessory, gift...): rules skip flagged offers instead of guessing.
+    """
+
+    name: str | None
+    price: Decimal | None
+    reference_price: Decimal | None
+    currency: str | None
+    source: str  # "jsonld" | "microdata" | "opengraph" | "dom"
+    snippet: str
+    css_path: str | None = None
+    discount_text: str | None = None
+    stated_discount_percent: Decimal | None = None
+    context_flags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Signals:
+    vietnamese_facing: bool
+    vietnamese_reasons: tuple[str, ...]
+    commerce: bool
+    commerce_reasons: tuple[str, ...]
+    marketplace: bool
+    marketplace_reasons: tuple[str, ...]
+    app_shell: bool = False  # an empty client-side application shell
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # the URL the evidence was fetched from (final URL after redirects)
+    domain: str  # registrable domain of ``url``
+    html: str
+    text: str  # visible text, whitespace-normalised
+    title: str
+    lang: str | None  # detected language of the visible text
+    declared_lang: str | None  # <html lang>, og:locale
+    links: tuple[Link, ...]
+    images: tuple[Image, ...]
+    structured: Mapping[str, Any]  # extruct-style {"json-ld": [...], "microdata": [...], "opengraph": [...]}
+    offers: tuple[Offer, ...]
+    signals: Signals
+
+
+@dataclass(frozen=True)
+class RegistryRecord:
+    """A notification/registration record of the E-commerce Management Portal."""
+
+    record_id: str
+    domain: str
+    kind: str  # "notified" | "registered"
+    status: str  # "active" | "revoked" | "pending"
+    company: str | None = None
+    source: str = "csv"  # "csv" | "portal"
+    url: str | None = None
+
+
+class Registry(Protocol):
+    def by_record_id(self, record_id: str) -> Sequence[RegistryRecord]: ...
+
+    def by_domain(self, domain: str) -> Sequence[RegistryRecord]: ...
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A flag for a human reviewer, never a verdict.
+
+    ``subject`` identifies what on the page was flagged (an offer, a badge
+    link, the page itself) so that re-running the detectors over the same
+    evidence updates the finding instead of duplicating it.
+    """
+
+    rule: str
+    severity: Severity
+    title: str
+    title_vi: str
+    legal_basis: str
+    message: str
+    evidence: Mapping[str, Any]  # at least "snippet" and "css_path"; plus the values compared
+    subject: str
+    uncertain: str | None = None  # why the legal basis is marked uncertain, if it is
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "title": self.title,
+            "legal_basis": self.legal_basis,
+            "message": self.message,
+            "evidence": dict(self.evidence),
+            "uncertain": self.uncertain,
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the detectors know besides the page: the date judged and the registry."""
+
+    on: date
+    registry: Registry | None = None
+    ad_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)

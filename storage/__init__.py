@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, Alembic migrations and the content-addressed blob store."""

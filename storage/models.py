@@ -1,0 +1,167 @@
+"""The database schema. Every change here comes with an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite stores naive strings)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spider: Mapped[str] = mapped_column(String(64))
+    arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    trigger: Mapped[str] = mapped_column(String(128), default="adhoc")  # adhoc | schedule:<name> | demo
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|finished|failed|skipped
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    log_path: Mapped[str | None] = mapped_column(Text, default=None)
+    exit_status: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class PageSnapshot(Base):
+    __tablename__ = "page_snapshots"
+    __table_args__ = (Index("ix_snapshots_body_sha256", "body_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    requested_url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body_size: Mapped[int] = mapped_column(BigInteger)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    body_path: Mapped[str] = mapped_column(Text)  # relative to the data dir
+    rendered: Mapped[bool] = mapped_column(Boolean, default=False)
+    redirect_chain: Mapped[list[Any]] = mapped_column(default=list)
+    server_ip: Mapped[str | None] = mapped_column(String(64), default=None)
+    tls: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    ad_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    detected_rules_version: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    site: Mapped[Site] = relationship()
+    artifacts: Mapped[list[Artifact]] = relationship(back_populates="snapshot", cascade="all, delete-orphan")
+
+
+class Artifact(Base):
+    """Evidence files of a snapshot: html, dom, screenshot, warc."""
+
+    __tablename__ = "artifacts"
+    __table_args__ = (UniqueConstraint("snapshot_id", "kind", name="uq_artifact_snapshot_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("page_snapshots.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)  # relative to the data dir
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    captured_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    snapshot: Mapped[PageSnapshot] = relationship(back_populates="artifacts")
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_rule_status", "rule", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("page_snapshots.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    uncertain: Mapped[str | None] = mapped_column(Text, default=None)
+    url: Mapped[str] = mapped_column(Text)
+    ad_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    observed_at: Mapped[datetime] = mapped_column(default=utcnow)  # first observation
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # open -> confirmed | dismissed by a reviewer; retracted when a rules fix no longer raises it
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    reviewer: Mapped[str | None] = mapped_column(String(128), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    rules_version: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    site: Mapped[Site] = relationship()
+    snapshot: Mapped[PageSnapshot] = relationship()
+
+
+class RegistryRecordRow(Base):
+    """Notification/registration records: imported CSVs and portal pages fetched during crawls."""
+
+    __tablename__ = "registry_records"
+    __table_args__ = (UniqueConstraint("record_id", "source", name="uq_registry_record_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    domain: Mapped[str] = mapped_column(String(255), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    company: Mapped[str | None] = mapped_column(Text, default=None)
+    source: Mapped[str] = mapped_column(String(16), default="csv")
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
