@@ -1,0 +1,1 @@
+// Front-end bundle placeholder: the demo marketplace renders on the server.
