@@ -56,6 +56,15 @@ class Offer:
     discount_text: str | None = None
     stated_discount_percent: Decimal | None = None
     context_flags: frozenset[str] = frozenset()
+    # Added with the page model (all optional):
+    price_text: str | None = None  # the price as written ("1.290.000₫")
+    reference_price_text: str | None = None  # the reference price as written
+    # How the reference price was recognised: "struck" (<del>/<s>/line-through), "class"
+    # (old-price, compare-price...), "label" ("Giá gốc:"), "inferred" (a plain "price"
+    # beside an explicitly marked sale price, higher than it), "structured" (schema.org
+    # StrikethroughPrice/ListPrice, OpenGraph sale vs regular price).
+    reference_basis: str | None = None
+    stated_discount_up_to: bool = False  # the stated discount is a ceiling ("giảm đến 70%")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""ecwatch detectors: pure functions from a page (and a registry) to findings for reviewers.
+
+Public API (docs/architecture.md). Nothing here imports Scrapy, SQLAlchemy, APScheduler or
+Twisted, nor any other ecwatch package.
+"""
+
+from __future__ import annotations
+
+from .calendar import Calendar, CalendarError, Window, load_calendar
+from .domains import registrable_domain
+from .engine import IMPLEMENTED_RULES, detect
+from .page import needs_rendering, parse_page
+from .portal import PortalLink, parse_portal_link, parse_portal_record, portal_links
+from .registry import InMemoryRegistry, RegistryFileError, read_registry_csv
+from .rulebook import Rule, Rulebook, RulebookError, default_rulebook, load_rulebook, rules_version
+from .types import (
+    Context,
+    Finding,
+    Image,
+    Link,
+    Offer,
+    Page,
+    Registry,
+    RegistryRecord,
+    Severity,
+    Signals,
+)
+
+__all__ = [
+    "Calendar", "CalendarError", "Context", "Finding", "IMPLEMENTED_RULES", "Image", "InMemoryRegistry",
+    "Link", "Offer", "Page", "PortalLink", "Registry", "RegistryFileError", "RegistryRecord", "Rule",
+    "Rulebook", "RulebookError", "Severity", "Signals", "Window", "default_rulebook", "detect",
+    "load_calendar", "load_rulebook", "needs_rendering", "parse_page", "parse_portal_link",
+    "parse_portal_record", "portal_links", "read_registry_csv", "registrable_domain", "rules_version",
+]
+

@@ -1,0 +1,161 @@
+"""Offers of one product card: its prices paired up in document order.
+
+Adjacent reference + current (or unmarked) prices pair up. An unmarked price beside an
+explicitly marked sale price is its reference only when it is higher (themes that put
+the original price in ``.price``, next to ``.price-drop``). Two adjacent unmarked prices
+are ambiguous and skipped; so are prices whose trap flags differ (an instalment next to
+a price, a gift next to a product). Each discount badge goes to the nearest offer.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from detectors.offers_context import AMOUNT_OFF, CURRENT, NEUTRAL, REFERENCE, Badge, Token, card_flags
+from detectors.text import css_path, element_text
+from detectors.types import Offer
+
+SNIPPET_CHARS = 300
+
+
+def card_offers(
+    card: HtmlElement,
+    tokens: list[Token],
+    badges: list[Badge],
+    name: str | None,
+    css_paths: dict[HtmlElement, str] | None,
+) -> list[Offer]:
+    tokens.sort(key=lambda t: t.order)
+    amounts_off = [t for t in tokens if t.role == AMOUNT_OFF]
+    sequence = _collapse([t for t in tokens if t.role != AMOUNT_OFF])
+    flags = card_flags(card, name)
+    pairs = _pairs(sequence)
+    badge_of = _assign_badges(badges, pairs)
+    return [
+        _offer(card, current, reference, badge_of.get(index), amounts_off, name, flags, css_paths)
+        for index, (current, reference) in enumerate(pairs)
+    ]
+
+
+def _collapse(tokens: list[Token]) -> list[Token]:
+    """Drop a token repeating the one before it (same amount and role): duplicated markup."""
+    kept: list[Token] = []
+    for token in tokens:
+        if kept and (kept[-1].money.amount, kept[-1].role) == (token.money.amount, token.role):
+            continue
+        kept.append(token)
+    return kept
+
+
+def _pairs(sequence: list[Token]) -> list[tuple[Token, Token | None]]:
+    """(current, reference or None) in document order; lone references and ambiguity dropped."""
+    pairs: list[tuple[Token, Token | None]] = []
+    i = 0
+    while i < len(sequence):
+        a = sequence[i]
+        b = sequence[i + 1] if i + 1 < len(sequence) else None
+        paired = _pair(a, b) if b is not None else None
+        if paired is not None:
+            pairs.append(paired)
+            i += 2
+        elif a.role == NEUTRAL and b is not None and b.role == NEUTRAL and a.flags == b.flags:
+            i += 2  # two unmarked prices side by side: which one is struck is in the CSS
+        else:
+            if a.role in (CURRENT, NEUTRAL):
+                pairs.append((a, None))
+            i += 1
+    return [(c, r) for c, r in pairs if _currency(c, r) is not None]
+
+
+def _pair(a: Token, b: Token) -> tuple[Token, Token] | None:
+    if a.flags != b.flags or _currency(a, b) is None:
+        return None  # an instalment next to a price, a gift next to a product: not a pair
+    roles = {a.role, b.role}
+    by_role = {a.role: a, b.role: b}
+    if roles == {REFERENCE, CURRENT} or roles == {REFERENCE, NEUTRAL}:
+        current = by_role.get(CURRENT) or by_role[NEUTRAL]
+        reference = by_role[REFERENCE]
+    elif roles == {CURRENT, NEUTRAL} and by_role[NEUTRAL].money.amount > by_role[CURRENT].money.amount:
+        current, reference = by_role[CURRENT], _as_inferred_reference(by_role[NEUTRAL])
+    else:
+        return None
+    if reference.money.amount <= current.money.amount:
+        return None
+    return current, reference
+
+
+def _as_inferred_reference(token: Token) -> Token:
+    return Token(token.el, token.order, token.money, REFERENCE, "inferred", token.flags)
+
+
+def _currency(a: Token, b: Token | None) -> str | None:
+    currencies = {t.money.currency for t in (a, b) if t is not None} - {None}
+    return currencies.pop() if len(currencies) == 1 else None
+
+
+def _assign_badges(badges: list[Badge], pairs: list[tuple[Token, Token | None]]) -> dict[int, Badge]:
+    """Each badge goes to the offer nearest to it in the card: one "-42%" is one statement."""
+    assigned: dict[int, Badge] = {}
+    if not pairs:
+        return assigned
+    for badge in badges:
+        index = min(range(len(pairs)), key=lambda i: _distance(badge, pairs[i]))
+        if index not in assigned or _distance(badge, pairs[index]) < _distance(assigned[index], pairs[index]):
+            assigned[index] = badge
+    return assigned
+
+
+def _distance(badge: Badge, pair: tuple[Token, Token | None]) -> float:
+    return min(abs(badge.order - token.order) for token in pair if token is not None)
+
+
+def _offer(
+    card: HtmlElement,
+    current: Token,
+    reference: Token | None,
+    badge: Badge | None,
+    amounts_off: list[Token],
+    name: str | None,
+    flags: frozenset[str],
+    css_paths: dict[HtmlElement, str] | None,
+) -> Offer:
+    block = _evidence_block(card, [current.el] + ([reference.el] if reference else []))
+    snippet = element_text(block)
+    if name and name not in snippet:
+        snippet = f"{name} — {snippet}"
+    plain_amounts_off = [t for t in amounts_off if not t.flags]  # not a voucher's "giảm 50K"
+    discount_text = badge.percent.text if badge else (plain_amounts_off[0].money.text if plain_amounts_off else None)
+    return Offer(
+        name=name,
+        price=current.money.amount,
+        reference_price=reference.money.amount if reference else None,
+        currency=_currency(current, reference),
+        source="dom",
+        snippet=snippet[:SNIPPET_CHARS],
+        css_path=css_path(block, css_paths),
+        discount_text=discount_text,
+        stated_discount_percent=badge.percent.value if badge else None,
+        context_flags=flags | current.flags | (reference.flags if reference else frozenset()),
+        price_text=current.money.text,
+        reference_price_text=reference.money.text if reference else None,
+        reference_basis=reference.basis if reference else None,
+        stated_discount_up_to=badge.percent.up_to if badge else False,
+    )
+
+
+def _evidence_block(card: HtmlElement, elements: list[HtmlElement]) -> HtmlElement:
+    """The smallest element around the prices with enough text to show a reviewer."""
+    block = _common_ancestor(elements)
+    while block is not card and len(element_text(block)) < 40 and block.getparent() is not None:
+        block = block.getparent()
+    return block
+
+
+def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement:
+    chains = [list(el.iterancestors())[::-1] + [el] for el in elements]
+    common = chains[0][0]
+    for nodes in zip(*chains):
+        if any(n is not nodes[0] for n in nodes):
+            break
+        common = nodes[0]
+    return common

@@ -1,0 +1,232 @@
+"""The page model: one parse of an HTML document into everything the rules look at.
+
+lxml builds the DOM once. Structured data is read before scripts are stripped (JSON-LD
+per script, so one broken block does not hide the others; microdata and OpenGraph
+through extruct on the same tree; RDFa is not read: it costs ~40 ms a page,
+shared/env-notes.md §4). Then the tree is prepared for text (``text.prepare_for_text``)
+and links, images, visible text, language and offers are read from it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+import extruct
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+from w3lib.encoding import html_to_unicode
+
+from detectors.domains import registrable_domain
+from detectors.language import declared_language, detect_language, hreflang_languages
+from detectors.offers import extract_offers
+from detectors.signals import compute_signals
+from detectors.text import css_path, element_text, normalize_whitespace, prepare_for_text, visible_text
+from detectors.types import Image, Link, Page
+
+logger = logging.getLogger(__name__)
+
+# Below this much visible text, a page with a script root is an unrendered application.
+APP_SHELL_MAX_TEXT = 200
+_APP_SHELL_MARKERS = re.compile(
+    r"""id=["']?(?:root|app|__next|__nuxt|main|application|react-root|app-root|spa)["'\s>]"""
+    r"|__NEXT_DATA__|__NUXT__|<app-root|data-reactroot|ng-app|data-server-rendered",
+    re.IGNORECASE,
+)
+_LAZY_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_COMMENT_LINES = re.compile(r"^\s*(?://.*|<!--.*-->)\s*$", re.MULTILINE)
+_SKIPPED_SCHEMES = ("javascript:", "data:", "about:", "blob:")
+_CART_FORM_ACTION = re.compile(r"cart|gio-hang|giohang|checkout|thanh-toan|dat-hang", re.IGNORECASE)
+
+
+def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> Page:
+    """Build the page model of ``html`` fetched from ``url`` (the final URL)."""
+    text_html = decode_html(html, encoding)
+    root = _document(text_html)
+    base = _base_url(root, url)
+    structured = read_structured_data(root, base)
+    title = normalize_whitespace(root.findtext(".//title") or "")
+    declared = declared_language(root)
+    hreflangs = hreflang_languages(root)
+    cart_forms = sum(1 for action in root.xpath("//form/@action") if _CART_FORM_ACTION.search(str(action)))
+
+    prepare_for_text(root)
+    text = visible_text(root)
+    paths: dict[HtmlElement, str] = {}  # CSS paths shared by the links and images of this page
+    links = read_links(root, base, paths)
+    images = read_images(root, base, paths)
+    lang = detect_language(text)
+    offers = extract_offers(root, structured, paths)
+    domain = registrable_domain(url)
+    signals = compute_signals(
+        domain=domain,
+        text=text,
+        lang=lang,
+        declared_lang=declared,
+        hreflangs=hreflangs,
+        links=links,
+        offers=offers,
+        structured=structured,
+        cart_forms=cart_forms,
+        app_shell=is_app_shell(text, text_html),
+    )
+    return Page(
+        url=url,
+        domain=domain,
+        html=text_html,
+        text=text,
+        title=title,
+        lang=lang,
+        declared_lang=declared,
+        links=links,
+        images=images,
+        structured=structured,
+        offers=offers,
+        signals=signals,
+    )
+
+
+def is_app_shell(text: str, html: str) -> bool:
+    """Next to no visible text, and the markup of a client-side application root."""
+    return len(text) < APP_SHELL_MAX_TEXT and bool(_APP_SHELL_MARKERS.search(html))
+
+
+def needs_rendering(page: Page) -> bool:
+    """A browser render may show more: an empty application shell, or a page that sells
+    (cart buttons, Product data) but shows no price we could read."""
+    if page.signals.app_shell:
+        return True
+    return page.signals.commerce and not any(o.price is not None for o in page.offers)
+
+
+# --- decoding and parsing -----------------------------------------------------------------
+
+
+def decode_html(html: str | bytes, encoding: str | None = None) -> str:
+    """Text of the document: BOM, then ``encoding`` (the HTTP header's), then ``<meta charset>``,
+    then UTF-8 with replacement characters."""
+    if isinstance(html, str):
+        return html
+    content_type = f"text/html; charset={encoding}" if encoding else None
+    _detected, text = html_to_unicode(content_type, html, default_encoding="utf-8")
+    return text
+
+
+def _document(text: str) -> HtmlElement:
+    text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses str input that declares one
+    if not text.strip():
+        text = "<html><body></body></html>"
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        logger.debug("unparseable document, treated as empty", exc_info=True)
+        return lxml.html.document_fromstring("<html><body></body></html>")
+
+
+def _base_url(root: HtmlElement, url: str) -> str:
+    base = root.xpath("//base/@href")
+    return urljoin(url, str(base[0]).strip()) if base else url
+
+
+# --- structured data ----------------------------------------------------------------------
+
+
+def read_structured_data(root: HtmlElement, base_url: str) -> dict[str, list[Any]]:
+    """``{"json-ld": [...], "microdata": [...], "opengraph": [...]}`` in extruct's uniform shape."""
+    try:
+        others = extruct.extract(
+            root, base_url=base_url, syntaxes=["microdata", "opengraph"], uniform=True, errors="log"
+        )
+    except Exception:  # extruct is third-party code running on hostile markup
+        logger.debug("extruct failed", exc_info=True)
+        others = {}
+    return {
+        "json-ld": read_json_ld(root),
+        "microdata": others.get("microdata", []),
+        "opengraph": others.get("opengraph", []),
+    }
+
+
+def read_json_ld(root: HtmlElement) -> list[Any]:
+    """Every JSON-LD item of the page; a script that does not parse is skipped alone."""
+    items: list[Any] = []
+    for script in root.xpath("//script[@type='application/ld+json']"):
+        data = _load_json(script.text or "")
+        if isinstance(data, list):
+            items.extend(item for item in data if item)
+        elif isinstance(data, dict):
+            items.append(data)
+    return items
+
+
+def _load_json(text: str) -> Any:
+    for candidate in (text, _COMMENT_LINES.sub("", text)):
+        try:
+            return json.loads(candidate, strict=False)
+        except ValueError:
+            continue
+    return None
+
+
+# --- links and images ---------------------------------------------------------------------
+
+
+def read_links(
+    root: HtmlElement, base_url: str, paths: dict[HtmlElement, str] | None = None
+) -> tuple[Link, ...]:
+    links = []
+    absolute = functools.lru_cache(maxsize=None)(functools.partial(_absolute, base_url))
+    for a in root.xpath("//a[@href]"):
+        href = absolute(a.get("href"))
+        if href:
+            links.append(Link(href=href, text=element_text(a), css_path=css_path(a, paths), rel=a.get("rel") or ""))
+    return tuple(links)
+
+
+def read_images(
+    root: HtmlElement, base_url: str, paths: dict[HtmlElement, str] | None = None
+) -> tuple[Image, ...]:
+    images = []
+    for img in root.xpath("//img"):
+        link = next(img.iterancestors("a"), None)
+        link_href = _absolute(base_url, link.get("href")) if link is not None else None
+        images.append(
+            Image(
+                src=_absolute(base_url, _image_source(img)) or "",
+                alt=normalize_whitespace(img.get("alt") or ""),
+                title=normalize_whitespace(img.get("title") or ""),
+                css_path=css_path(img, paths),
+                link_href=link_href,
+            )
+        )
+    return tuple(images)
+
+
+def _image_source(img: HtmlElement) -> str | None:
+    """The real image: lazy-loading themes put a placeholder (often a 1×1 ``data:`` GIF) in
+    ``src`` and the image in ``data-src``."""
+    src = (img.get("src") or "").strip()
+    if src and not src.startswith("data:"):
+        return src
+    for attribute in _LAZY_SRC_ATTRIBUTES:
+        value = (img.get(attribute) or "").strip()
+        if value:
+            return value
+    srcset = (img.get("data-srcset") or img.get("srcset") or "").strip()
+    return srcset.split(",")[0].split()[0] if srcset else None
+
+
+def _absolute(base_url: str, href: str | None) -> str | None:
+    href = (href or "").strip()
+    if not href or href.startswith("#") or href.lower().startswith(_SKIPPED_SCHEMES):
+        return None
+    try:
+        return urljoin(base_url, href)
+    except ValueError:  # e.g. an invalid IPv6 literal
+        return None

@@ -1,0 +1,144 @@
+"""PROMO-BANNED-GOODS: a promotion concerning goods that may not be promoted.
+
+Only a promotion counts (a discount, a gift, a voucher, a lucky draw): selling wine at its
+normal price is outside this rule. Two places are read:
+
+- offers the page presents as promoted (a struck reference price, a discount label or a
+  stated percentage), whose name and snippet are classified (``detectors.goods``);
+- sentences that both announce a promotion and name banned goods ("Tặng chai Chivas 18",
+  "Giảm 20% thuốc lá", "Quay số trúng vé số"), outside navigation menus.
+
+E-cigarettes and heated tobacco may not be sold at all (Resolution 173/2024/QH15): with
+``flag_ecig_without_promotion`` any offer of them is flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Iterable
+
+from ._blocks import blocks_of
+from .goods import GoodsMatch, Limits, classify
+from .lexicons import compile_terms
+from .rulebook import Rule
+from .rules_base import RuleRun, make_finding, offer_subject, short_hash
+from .types import Finding, Offer, Page
+
+__all__ = ["check_banned_goods"]
+
+# Words that make a sentence (or a product card) a promotion (Commercial Law Art. 92 forms).
+# Not "giảm" alone: "thuốc giảm đau" (painkiller), "giảm cân" (weight loss) are product words.
+PROMOTION_TERMS = (
+    "khuyến mãi", "khuyến mại",  # promotion
+    "giảm giá", "flash sale", "ưu đãi", "đồng giá",  # discount, special offer, flat price
+    "tặng", "quà tặng", "tặng kèm",  # gift, free with purchase
+    "voucher", "mã giảm giá", "coupon", "phiếu mua hàng",  # vouchers
+    "quay số", "bốc thăm", "vòng quay may mắn", "mã dự thưởng", "trúng thưởng",  # lucky draws
+    "tích điểm", "hoàn tiền",  # loyalty points, cashback
+)
+_PROMOTION = compile_terms(PROMOTION_TERMS)
+# "-20%", "Giảm 20%", "giảm ngay 50K", "giảm 100.000đ": an amount or rate off.
+_AMOUNT_OFF = re.compile(r"[-−–]\s?\d{1,2}(?:[.,]\d+)?\s?%|giảm\s+(?:ngay\s+|thêm\s+|sốc\s+)?\d", re.IGNORECASE)
+_MAX_SENTENCE = 280  # longer blocks are paragraphs of prose, not one promotion statement
+
+# Page-model flags (detectors.offers_context) of amounts that are no promotion of the goods.
+_OFFER_SKIP_FLAGS = frozenset({"instalment", "shipping_fee", "second_hand"})
+
+
+def check_banned_goods(page: Page, run: RuleRun) -> Iterable[Finding]:
+    rule = run.rule("PROMO-BANNED-GOODS")
+    if rule is None or not page.signals.vietnamese_facing:
+        return []
+    limits = Limits(
+        min_abv_percent=rule.decimal("min_abv_percent"),
+        infant_months=int(rule.decimal("infant_months")),
+        complementary_food_months=int(rule.decimal("complementary_food_months")),
+    )
+    found: dict[str, Finding] = {}
+    for offer in page.offers:
+        for finding in _offer_findings(rule, offer, limits):
+            found.setdefault(finding.subject, finding)
+    if page.signals.commerce:
+        for finding in _sentence_findings(rule, page, limits):
+            found.setdefault(finding.subject, finding)
+    return list(found.values())
+
+
+def _promoted(offer: Offer) -> str | None:
+    """How the offer is promoted, or None if it is a plain price."""
+    if offer.reference_price is not None and offer.price is not None and offer.price < offer.reference_price:
+        return "discount against a reference price"
+    if offer.stated_discount_percent:
+        return f"stated discount {offer.stated_discount_percent} %"
+    if offer.discount_text:
+        return f"discount label {offer.discount_text!r}"
+    if "gift" in offer.context_flags:
+        return "offered as a gift"
+    # The product card itself announces a gift, voucher or draw ("Mua 2 lon tặng 1 bình giữ nhiệt").
+    words = _promotion_words(offer.snippet)
+    return f"promotion wording in the product card {words.group(0)!r}" if words else None
+
+
+def _promotion_words(text: str) -> re.Match[str] | None:
+    return _PROMOTION.search(text) or _AMOUNT_OFF.search(text)
+
+
+def _offer_findings(rule: Rule, offer: Offer, limits: Limits) -> list[Finding]:
+    if offer.context_flags & _OFFER_SKIP_FLAGS:
+        return []
+    matches = classify(f"{offer.name or ''} | {offer.snippet}", limits)
+    how = _promoted(offer)
+    if how is None and rule.flag("flag_ecig_without_promotion"):
+        matches = [m for m in matches if m.category == "e-cigarette"]
+        how = "offered for sale (e-cigarettes / heated tobacco may not be traded at all)"
+    if how is None or not matches:
+        return []
+    return [
+        _finding(rule, m, how, offer.snippet, offer.css_path, offer_subject(offer.name, offer.price, m.category),
+                 {"name": offer.name, "price": _s(offer.price), "reference_price": _s(offer.reference_price)})
+        for m in matches
+    ]
+
+
+def _sentence_findings(rule: Rule, page: Page, limits: Limits) -> list[Finding]:
+    findings = []
+    for block in blocks_of(page.html):
+        if block.in_nav or len(block.text) > _MAX_SENTENCE:
+            continue
+        promo = _promotion_words(block.text)
+        if not promo:
+            continue
+        for m in classify(block.text, limits):
+            how = f"promotion wording {promo.group(0)!r}"
+            findings.append(_finding(rule, m, how, block.text, block.css_path,
+                                     f"goods:{m.category}:{short_hash(block.text)}", {}))
+    return findings
+
+
+def _finding(rule: Rule, match: GoodsMatch, how: str, snippet: str, css_path: str | None,
+             subject: str, values: dict[str, str | None]) -> Finding:
+    return make_finding(
+        rule,
+        message=f"Promotion concerning {match.category.replace('-', ' ')} ({match.term!r}; {how}). "
+        f"{_WHY[match.category]}",
+        evidence={"snippet": snippet, "css_path": css_path, "category": match.category, "term": match.term,
+                  "promotion": how, **match.detail, **values},
+        subject=subject,
+    )
+
+
+def _s(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+_WHY = {
+    "alcohol": "Alcohol of 15 % ABV or more may not be promoted or used as a promotional gift (Law 44/2019 Art. 5(9)).",
+    "tobacco": "Tobacco may not be promoted or used for promotion (Commercial Law Art. 100(4); Law 09/2012).",
+    "e-cigarette": "E-cigarettes and heated tobacco may not be traded at all since 2025 (Resolution 173/2024/QH15).",
+    "breast-milk-substitute": "Breast-milk substitutes for children under 24 months may not be promoted (Decree 100/2014).",
+    "complementary-food": "Complementary food for children under 6 months may not be promoted (Decree 100/2014).",
+    "feeding-bottle-or-teat": "Feeding bottles and teats may not be promoted (Decree 100/2014).",
+    "medicine": "Medicines for humans may not be promoted except to drug traders (Decree 81/2018 Art. 5).",
+    "lottery-ticket": "Lottery tickets may not be promoted or used for promotion (Decree 81/2018 Art. 5).",
+}

@@ -1,0 +1,58 @@
+"""Golden page fixtures: ``tests/fixtures/pages/<case>/{page.html, meta.json, expected.json}``.
+
+``meta.json``: ``url``, ``on`` (the date judged), ``source`` (how the page was made),
+``split`` ("dev" | "heldout"), optional ``registry`` (inline records) and ``extra``
+(``Context.extra``). ``expected.json``: ``{"rules": [sorted rule ids]}``.
+Shared by ``test_golden.py`` and ``bench/detect_eval.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from detectors.registry import InMemoryRegistry
+from detectors.types import Context, RegistryRecord
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+@dataclass(frozen=True)
+class GoldenCase:
+    name: str
+    html: str
+    url: str
+    on: date
+    split: str
+    source: str
+    registry: InMemoryRegistry | None
+    extra: dict[str, Any]
+    expected: tuple[str, ...]
+
+    def context(self) -> Context:
+        return Context(on=self.on, registry=self.registry, extra=self.extra)
+
+
+def load_cases(root: Path = FIXTURES_DIR) -> list[GoldenCase]:
+    return [load_case(d) for d in sorted(root.iterdir()) if (d / "page.html").exists()]
+
+
+def load_case(folder: Path) -> GoldenCase:
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    rows = meta.get("registry")
+    registry = None if rows is None else InMemoryRegistry(RegistryRecord(**row, source="fixture") for row in rows)
+    return GoldenCase(
+        name=folder.name,
+        html=(folder / "page.html").read_text(encoding="utf-8"),
+        url=meta["url"],
+        on=date.fromisoformat(meta["on"]),
+        split=meta["split"],
+        source=meta["source"],
+        registry=registry,
+        extra=meta.get("extra") or {},
+        expected=tuple(expected["rules"]),
+    )

@@ -1,0 +1,54 @@
+"""Pages built by hand for unit tests of single rules (no page model involved)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Iterable
+
+from detectors._blocks import blocks_of
+from detectors.domains import registrable_domain
+from detectors.types import Context, Link, Offer, Page, Registry, Signals
+
+VN_SHOP = Signals(True, ("lang=vi",), True, ("cart",), False, ())
+VN_MARKETPLACE = Signals(True, ("lang=vi",), True, ("cart",), True, ("seller sign-up",))
+VN_NEWS = Signals(True, ("lang=vi",), False, (), False, ())
+
+
+def make_page(
+    body: str,
+    *,
+    url: str = "https://demo-shop.vn/",
+    offers: Iterable[Offer] = (),
+    signals: Signals = VN_SHOP,
+    links: Iterable[Link] = (),
+) -> Page:
+    html = f"<html lang='vi'><head><title>Demo</title></head><body>{body}</body></html>"
+    text = " ".join(b.text for b in blocks_of(html))
+    return Page(
+        url=url, domain=registrable_domain(url), html=html, text=text, title="Demo", lang="vi",
+        declared_lang="vi", links=tuple(links), images=(), structured={}, offers=tuple(offers),
+        signals=signals,
+    )
+
+
+def offer(name: str, price: str | None, reference: str | None = None, **kw: object) -> Offer:
+    values = {
+        "name": name,
+        "price": Decimal(price) if price is not None else None,
+        "reference_price": Decimal(reference) if reference is not None else None,
+        "currency": "VND",
+        "source": "dom",
+        "snippet": f"{name} {price} {reference or ''}".strip(),
+        "css_path": "html > body > div",
+    }
+    values.update(kw)
+    return Offer(**values)  # type: ignore[arg-type]
+
+
+def ctx(on: str = "2026-11-23", registry: Registry | None = None, **extra: object) -> Context:
+    return Context(on=date.fromisoformat(on), registry=registry, extra=extra)
+
+
+def rules_of(findings: Iterable[object]) -> list[str]:
+    return sorted({f.rule for f in findings})  # type: ignore[attr-defined]

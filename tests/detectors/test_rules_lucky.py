@@ -1,0 +1,113 @@
+"""PROMO-LUCKY-REG, PROMO-LUCKY-LOTTERY and PROMO-INFO-MISSING on hand-built pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.engine import detect
+from detectors.rules_info import find_dates
+from detectors.types import Severity
+
+from .helpers import VN_NEWS, ctx, make_page, rules_of
+
+DATES = "<p>Thời gian: từ 01/11/2026 đến 30/11/2026.</p>"
+
+
+def _rules(body: str, signals=None) -> list[str]:
+    page = make_page(body) if signals is None else make_page(body, signals=signals)
+    return [r for r in rules_of(detect(page, ctx())) if r.startswith("PROMO")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vòng quay may mắn - nhận ngay quà tặng",
+        "Nhập số điện thoại để nhận 1 lượt quay miễn phí",
+        "Mỗi hóa đơn nhận 1 mã dự thưởng",
+        "Bốc thăm trúng thưởng cuối tuần",
+        "Cào trúng thưởng 100% có quà",
+        "Quay số trúng thưởng xe máy",
+    ],
+)
+def test_lucky_draws_without_reference(text: str) -> None:
+    assert _rules(f"<p>{text}</p>{DATES}") == ["PROMO-LUCKY-REG"]
+
+
+def test_lucky_finding_is_medium_and_says_why() -> None:
+    (finding,) = [f for f in detect(make_page(f"<p>Vòng quay may mắn</p>{DATES}"), ctx()) if f.rule == "PROMO-LUCKY-REG"]
+    assert finding.severity is Severity.MEDIUM
+    assert "[U]" in (finding.uncertain or "")
+    assert finding.evidence["registration_reference"] is None
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["Công văn số 1234/XTTM-KM", "xác nhận đăng ký số 56/SCT-QLTM", "Chương trình đã được Bộ Công Thương xác nhận"],
+)
+def test_reference_shown(reference: str) -> None:
+    assert _rules(f"<p>Quay số trúng thưởng xe máy. {reference}</p>{DATES}") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Quay số 1900 6868 để được tư vấn", "Nạp thẻ cào điện thoại chiết khấu 3%", "Tốc độ vòng quay 1400 vòng/phút",
+     "Bốc thăm chia bảng World Cup"],
+)
+def test_false_friends(text: str) -> None:
+    assert _rules(f"<p>{text}</p>") == []
+
+
+def test_lottery_results_decide_winners() -> None:
+    body = "<p>Mã dự thưởng trùng 5 số cuối giải đặc biệt XSKT sẽ trúng thưởng. Công văn số 1/XTTM-KM</p>" + DATES
+    assert _rules(body) == ["PROMO-LUCKY-LOTTERY"]
+
+
+def test_theo_ket_qua_xo_so() -> None:
+    body = "<p>Khách hàng trúng thưởng theo kết quả xổ số kiến thiết miền Bắc. Công văn số 2/XTTM-KM</p>" + DATES
+    assert _rules(body) == ["PROMO-LUCKY-LOTTERY"]
+
+
+def test_lottery_news_is_not_a_promotion() -> None:
+    assert _rules("<h1>Kết quả xổ số miền Bắc hôm nay</h1><p>Giải đặc biệt: 12345</p>", signals=VN_NEWS) == []
+
+
+# --- PROMO-INFO-MISSING -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "program",
+    ["CHƯƠNG TRÌNH KHUYẾN MÃI ĐẶC BIỆT", "Flash sale cuối tuần", "MUA 3 TẶNG 1", "Siêu sale giảm đến 70%"],
+)
+def test_program_without_dates(program: str) -> None:
+    assert _rules(f"<h2>{program}</h2><p>Kết thúc sau: 02:13:45</p>") == ["PROMO-INFO-MISSING"]
+
+
+def test_program_with_dates() -> None:
+    assert _rules(f"<h2>Chương trình khuyến mãi tháng 11</h2>{DATES}") == []
+
+
+def test_menu_item_is_not_a_program() -> None:
+    assert _rules("<nav><a href='/km'>Chương trình khuyến mãi</a></nav><p>Áo thun</p>") == []
+
+
+def test_news_page_not_judged() -> None:
+    assert _rules("<h2>Chương trình khuyến mãi lớn nhất năm sắp diễn ra</h2>", signals=VN_NEWS) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Từ 20/11 đến 30/11/2026", ["20/11", "30/11/2026"]),
+        ("ngày 5 tháng 12", ["ngày 5 tháng 12"]),
+        ("20.11.2026 và 2026-11-30", ["20.11.2026", "2026-11-30"]),
+        ("Giá 1.500.000đ, giảm 50%, hotline 0901.234.567, size 36/37", []),
+        ("1.5 triệu", []),
+    ],
+)
+def test_find_dates(text: str, dates: list[str]) -> None:
+    assert find_dates(text) == dates
+
+
+def test_prose_about_promotion_programs_is_no_announcement() -> None:
+    prose = ("<p>Bộ Công Thương chủ động phối hợp với các cơ quan liên quan tăng cường kiểm tra, giám sát các "
+             "chương trình khuyến mại trong dịp cuối năm để bảo vệ quyền lợi người tiêu dùng trên cả nước.</p>")
+    assert _rules(prose) == []
