@@ -1,0 +1,90 @@
+"""The generic storefront spider: seeds in, product/category/pagination pages out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
+
+import scrapy
+from scrapy.http import Response
+
+from detectors import registrable_domain
+from detectors.types import Page
+
+from ..adapters import response_to_page, snapshot_item
+from ..config import EcwatchConfig
+from ..links import FOLLOWED_KINDS, LinkKind, classify, normalize
+from ..seeds import SeedArguments
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+
+class StorefrontSpider(scrapy.Spider):
+    """Crawls each seed's registrable domain: products, categories, pagination, promotions.
+
+    Arguments (``-a`` / ``ecwatch crawl``): ``urls`` (newline- or comma-separated),
+    ``seeds`` (a file: one URL a line, or CSV with a ``url`` column).
+    """
+
+    name = "storefront"
+
+    def __init__(self, urls: str = "", seeds: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.arguments = SeedArguments.parse(urls=urls, seeds=seeds)
+        self.allowed_sites = {registrable_domain(url) for url in self.arguments.urls}
+        self._seen: set[str] = set()
+        self._pages_per_site: Counter[str] = Counter()
+        self.max_pages_per_site = 200
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> StorefrontSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_pages_per_site = EcwatchConfig.from_settings(crawler.settings).max_pages_per_site
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.arguments.urls:
+            request = self._request(url, LinkKind.CATEGORY, depth_reset=True)
+            if request is not None:
+                yield request
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        page = response_to_page(response)
+        yield snapshot_item(response, page)
+        if page is not None:
+            yield from self._follow_links(page)
+
+    def on_error(self, failure: Any) -> None:
+        self.crawler.stats.inc_value("ecwatch/errors")
+        self.crawler.stats.inc_value(f"ecwatch/errors/{failure.type.__name__}")
+        self.logger.warning("Failed %s: %s", failure.request.url if hasattr(failure, "request") else "?",
+                            failure.getErrorMessage())
+
+    def _follow_links(self, page: Page) -> Iterator[scrapy.Request]:
+        for link in page.links:
+            url = link.href
+            kind = classify(url)
+            if kind not in FOLLOWED_KINDS:
+                continue
+            request = self._request(url, kind)
+            if request is not None:
+                yield request
+
+    def _request(self, url: str, kind: LinkKind, depth_reset: bool = False) -> scrapy.Request | None:
+        canonical = normalize(url)
+        site = registrable_domain(canonical)
+        # Filtering here, before a Request exists, is what keeps a crawl CPU-cheap.
+        if canonical in self._seen or site not in self.allowed_sites:
+            return None
+        if self._pages_per_site[site] >= self.max_pages_per_site:
+            self.crawler.stats.inc_value("ecwatch/page_limit_reached")
+            return None
+        self._seen.add(canonical)
+        self._pages_per_site[site] += 1
+        meta: dict[str, Any] = {"link_kind": kind.value}
+        if depth_reset:
+            meta["depth"] = 0
+        # Products are the evidence; fetch them before wandering further through listings.
+        priority = 10 if kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
+        return scrapy.Request(canonical, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
