@@ -49,6 +49,7 @@ def make_finding(
     subject: str,
     severity: Severity | None = None,
     uncertain: Iterable[str | None] = (),
+    scope: str = "page",
 ) -> Finding:
     """A finding carrying the rule row's titles and legal basis; extra doubts are appended."""
     notes = [n for n in (rule.uncertain, *uncertain) if n]
@@ -65,6 +66,7 @@ def make_finding(
         evidence=evidence,
         subject=subject,
         uncertain=" ".join(notes) or None,
+        scope=scope,
     )
 
 

@@ -52,6 +52,7 @@ def check_badges(page: Page, run: RuleRun) -> Iterable[Finding]:
             "still pending ('đang chờ xác nhận / đang thực hiện thủ tục'): a badge or claim without a confirmed record.",
             evidence={"snippet": text, "css_path": path, "reason": "pending_text"},
             subject=f"badge-pending:{path}",
+            scope="site",
         ))
     return findings
 
@@ -88,6 +89,7 @@ def _fake_finding(rule: Rule, page: Page, claim: BadgeClaim) -> Finding:
         "An image or alt text proves nothing; only a link to an active record for this domain does.",
         evidence=evidence,
         subject=f"badge:{claim.record_id or claim.css_path}",
+        scope="site",
     )
 
 
@@ -201,6 +203,7 @@ def _missing_finding(rule: Rule, facts: _Facts, needed: str) -> Finding:
         message=f"Vietnamese-facing {what} with online ordering and no valid {record} record: {basis}.",
         evidence=facts.evidence(snippet, path),
         subject="site-registration",
+        scope="site",
         severity=_severity(rule, facts.consulted),
     )
 
@@ -213,6 +216,7 @@ def _type_finding(rule: Rule, facts: _Facts) -> Finding:
         "record / blue badge; intermediary platforms must be registered (red 'Đã đăng ký').",
         evidence=facts.evidence(snippet, path),
         subject="site-registration",
+        scope="site",
     )
 
 
@@ -232,6 +236,7 @@ def _foreign_finding(rule: Rule, facts: _Facts, foreign: list[tuple[str, str, st
         "No registered record was found for this domain.",
         evidence=evidence,
         subject="site-registration",
+        scope="site",
         severity=_severity(rule, facts.consulted),
     )
 

@@ -131,6 +131,9 @@ class Finding:
     evidence: Mapping[str, Any]  # at least "snippet" and "css_path"; plus the values compared
     subject: str
     uncertain: str | None = None  # why the legal basis is marked uncertain, if it is
+    # "site": the same flag on every page of a site (a missing or fake badge) is one finding for
+    # the site, not one per page; "page": the flag belongs to this page (an offer, a lucky draw).
+    scope: str = "page"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -141,6 +144,7 @@ class Finding:
             "message": self.message,
             "evidence": dict(self.evidence),
             "uncertain": self.uncertain,
+            "scope": self.scope,
         }
 
 

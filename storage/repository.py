@@ -127,8 +127,9 @@ def iter_snapshots(session: Session, *, batch: int = 200) -> Iterator[PageSnapsh
 # --- findings -----------------------------------------------------------------------------
 
 
-def dedup_key(rule: str, url: str, subject: str) -> str:
-    return hashlib.sha256(f"{rule}\x1f{url}\x1f{subject}".encode()).hexdigest()
+def dedup_key(rule: str, where: str, subject: str) -> str:
+    """``where`` is the page URL, or the site's domain for a site-wide finding."""
+    return hashlib.sha256(f"{rule}\x1f{where}\x1f{subject}".encode()).hexdigest()
 
 
 @dataclass
@@ -150,7 +151,8 @@ def save_findings(session: Session, snapshot: PageSnapshot, findings: Iterable[D
     seen_keys: set[str] = set()
     now = utcnow()
     for detected in findings:
-        key = dedup_key(detected.rule, snapshot.final_url, detected.subject)
+        where = snapshot.site.domain if detected.scope == "site" else snapshot.final_url
+        key = dedup_key(detected.rule, where, detected.subject)
         if key in seen_keys:
             continue
         seen_keys.add(key)

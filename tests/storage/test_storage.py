@@ -103,6 +103,23 @@ def test_re_saving_the_same_evidence_updates_the_finding_instead_of_duplicating(
         assert rows[0].observed_at == FETCHED
 
 
+def test_a_site_wide_finding_is_one_finding_for_all_pages_of_the_site(engine: Engine, tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path / "data")
+    site_wide = DetectedFinding(
+        rule="ECOM-NOTIFY-MISSING", severity=Severity.HIGH, title="No notification", title_vi="Chưa thông báo",
+        legal_basis="Law 122/2025/QH15", message="no badge", evidence={"snippet": "", "css_path": None},
+        subject="site-registration", scope="site")
+    with session_scope(engine) as session:
+        for path in ("/", "/p/a", "/p/b"):
+            snapshot = _snapshot(session, blobs, body=path.encode(), url=f"https://demo-giadung.vn{path}")
+            save_findings(session, snapshot, [site_wide, _finding(subject=f"offer{path}")], "v1")
+    with session_scope(engine) as session:
+        rules = sorted(session.scalars(select(Finding.rule)).all())
+        first_url = session.scalar(select(Finding.url).where(Finding.rule == "ECOM-NOTIFY-MISSING"))
+    assert rules == ["ECOM-NOTIFY-MISSING"] + ["PROMO-DISC-50"] * 3
+    assert first_url == "https://demo-giadung.vn/"
+
+
 def test_redetection_retracts_open_findings_the_rules_no_longer_raise_but_keeps_reviewed_ones(
         engine: Engine, tmp_path: Path) -> None:
     blobs = BlobStore(tmp_path / "data")
