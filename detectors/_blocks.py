@@ -12,7 +12,7 @@ per HTML string (LRU cache).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.etree
 import lxml.html
@@ -33,10 +33,15 @@ NAV_TAGS = frozenset({"nav", "header", "a", "button", "select", "option"})
 @dataclass(frozen=True)
 class Block:
     text: str  # NFC, whitespace-normalised
-    css_path: str
+    element: lxml.html.HtmlElement = field(repr=False, compare=False)
     in_nav: bool  # inside <nav>/<header>/<a>/<button>/<option>
     tag: str
     order: int  # position in document order
+
+    @functools.cached_property
+    def css_path(self) -> str:
+        # Computed only for the few blocks quoted as evidence: most pages have thousands of blocks.
+        return css_path(self.element)
 
 
 def blocks_of(html: str) -> tuple[Block, ...]:
@@ -76,7 +81,7 @@ def _walk(el: lxml.html.HtmlElement, out: list[Block], *, in_nav: bool) -> None:
     nav = in_nav or tag in NAV_TAGS
     text = normalize_whitespace("".join(_inline_parts(el)))
     if text:
-        out.append(Block(text, css_path(el), nav, tag, len(out)))
+        out.append(Block(text, el, nav, tag, len(out)))
     for child in el:
         child_tag = _tag(child)
         if child_tag and child_tag not in INLINE_TAGS:

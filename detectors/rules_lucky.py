@@ -9,6 +9,8 @@ PROMO-LUCKY-LOTTERY  winners determined by state lottery results (Decree 81/2018
 
 from __future__ import annotations
 
+import functools
+
 import re
 from typing import Iterable
 
@@ -51,7 +53,13 @@ _MAX_EVIDENCE = 5
 
 
 def lucky_draw_blocks(page: Page) -> list[Block]:
-    return [b for b in blocks_of(page.html) if not b.in_nav and _LUCKY.search(b.text)]
+    return list(_lucky_draw_blocks(page.html))
+
+
+@functools.lru_cache(maxsize=16)
+def _lucky_draw_blocks(html: str) -> tuple[Block, ...]:
+    # Three rules ask for the same blocks of the same page.
+    return tuple(b for b in blocks_of(html) if not b.in_nav and _LUCKY.search(b.text))
 
 
 def check_lucky_draws(page: Page, run: RuleRun) -> Iterable[Finding]:
