@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 # Below this many letters the classifier's answer is noise ("OK", "Giỏ hàng").
 MIN_LETTERS = 20
+LETTERS_LOOKED_AT = 400
 # Classifying 35 KB of text costs ~5 ms and tells no more than a few samples of it.
 SAMPLE_CHARS = 1500
 
@@ -22,7 +23,7 @@ _classify: Callable[[str], tuple[str, float]] | None = None
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the main language of ``text``, or None when it is too short to tell."""
-    if sum(1 for ch in text[:2000] if ch.isalpha()) < MIN_LETTERS:
+    if sum(map(str.isalpha, text[:LETTERS_LOOKED_AT])) < MIN_LETTERS:
         return None
     lang, _score = _classifier()(_sample(text))
     return lang

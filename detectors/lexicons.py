@@ -2,12 +2,14 @@
 and the words around a price that make it something other than a plain sale price.
 
 Terms are written as they appear on pages (with diacritics, in NFC). Matching is
-case-insensitive on word boundaries (see ``compile_terms``), so "Mua ngay" also matches
-"MUA NGAY". A Vietnamese term carries a short English gloss.
+case-insensitive on word boundaries, so "Mua ngay" also matches "MUA NGAY": through
+``compile_terms`` for short texts (a label, a name), through ``TermIndex`` for a page's
+whole text. A Vietnamese term carries a short English gloss.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable
 
@@ -380,13 +382,39 @@ def compile_terms(terms: Iterable[str], *, lowercase_input: bool = False) -> re.
     return re.compile("|".join(alternatives), 0 if lowercase_input else re.IGNORECASE)
 
 
-def find_terms(terms: Iterable[str], lowered_text: str) -> list[str]:
-    """The terms (as spelled in the lexicon) found as whole words in ``lowered_text``.
+class TermIndex:
+    """The words of one (lower-cased) text, to look many terms up in it quickly.
 
-    For a page's whole text: ``str.find`` per term, then a look at the characters around
-    each hit, is several times faster than one regex alternation over 35 KB of text.
+    A term is only searched for (``str.find`` plus a look at the characters around each
+    hit) when all its words occur in the text: on a page's 35 KB of text that is four
+    times faster than a regex alternation, and twice as fast as searching every term.
     """
-    return [term for term in terms if _has_word(lowered_text, term.lower())]
+
+    def __init__(self, lowered_text: str) -> None:
+        self.text = lowered_text
+        # Split on white space (fast), then break up the few distinct tokens that carry
+        # punctuation ("(momo/zalopay)"), rather than run a regex over the whole text.
+        words: set[str] = set()
+        for token in set(lowered_text.split()):
+            if token.isalnum():
+                words.add(token)
+            else:
+                words.update(_WORDS.findall(token))
+        self.words = frozenset(words)
+
+    def find(self, terms: Iterable[str]) -> list[str]:
+        """The terms (as spelled in the lexicon) found as whole words, in lexicon order."""
+        return [term for term in terms if self.has(term.lower())]
+
+    def has(self, term: str) -> bool:
+        if not self.words.issuperset(_words_of(term)):
+            return False
+        return _has_word(self.text, term)
+
+
+def find_terms(terms: Iterable[str], lowered_text: str) -> list[str]:
+    """The terms found as whole words in ``lowered_text`` (one-off; see ``TermIndex``)."""
+    return TermIndex(lowered_text).find(terms)
 
 
 def _has_word(text: str, term: str) -> bool:
@@ -402,5 +430,13 @@ def _has_word(text: str, term: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1024)
+def _words_of(term: str) -> tuple[str, ...]:
+    return tuple(_WORDS.findall(term))
+
+
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
+
+
+_WORDS = re.compile(r"\w+")

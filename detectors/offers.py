@@ -18,7 +18,7 @@ from lxml.html import HtmlElement
 
 from detectors.offers_dom import dom_offers
 from detectors.prices import VND, parse_amount
-from detectors.text import normalize_whitespace
+from detectors.text import CssPaths, normalize_whitespace
 from detectors.types import Offer
 
 _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "ProductModel", "SomeProducts"})
@@ -31,7 +31,7 @@ _SNIPPET_KEYS = ("@type", "price", "lowPrice", "highPrice", "priceCurrency", "pr
 def extract_offers(
     root: HtmlElement,
     structured: Mapping[str, Any],
-    css_paths: dict[HtmlElement, str] | None = None,
+    css_paths: CssPaths | None = None,
 ) -> tuple[Offer, ...]:
     """All offers of a page, structured first, duplicates removed.
 
@@ -158,7 +158,8 @@ def _opengraph_offers(items: list[Mapping[str, Any]]) -> list[Offer]:
     """``product:price:amount`` is the regular price; ``product:sale_price:amount`` the sale."""
     offers = []
     for og in items:
-        currency = _currency({"priceCurrency": og.get("product:price:currency") or og.get("og:price:currency")})
+        currency_raw = og.get("product:price:currency") or og.get("og:price:currency")
+        currency = _currency({"priceCurrency": currency_raw})
         regular_raw = og.get("product:price:amount") or og.get("og:price:amount")
         sale_raw = og.get("product:sale_price:amount")
         original_raw = og.get("product:original_price:amount")

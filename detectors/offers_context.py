@@ -4,16 +4,19 @@ that make it something other than a plain sale price (the ``context_flags``).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
 from detectors import lexicons as lx
-from detectors.prices import MoneyMatch, Percent, find_money, parse_percent
+from detectors.prices import MoneyMatch, Percent, find_money, may_hold_money, parse_percent
 from detectors.text import element_text, normalize_whitespace
 
+# Roles of an amount in the DOM.
 REFERENCE, CURRENT, NEUTRAL, AMOUNT_OFF = "reference", "current", "neutral", "amount_off"
+NOT_A_PRICE = "not_a_price"  # a cart total, a price filter: dropped
 
 MAX_CARD_CLIMB = 15
 MAX_NAME = 200
@@ -22,12 +25,7 @@ CARD_TEXT_FOR_FLAGS = 1500
 
 # Headings inside tooltips and pop-ups ("KHUYẾN MÃI" over a copy of the card's prices)
 # would split a card in two.
-_NAME_XPATH = (
-    "(//h1 | //h2 | //h3 | //h4 | //h5 | //h6 | //a[@title]"
-    " | //*[contains(@class, 'name') or contains(@class, 'title')])"
-    "[not(ancestor::*[contains(@class, 'tooltip') or contains(@class, 'popup')"
-    " or contains(@class, 'modal') or contains(@class, 'quickview')])]"
-)
+_POPUP_CLASS = re.compile(r"tooltip|popup|modal|quickview", re.IGNORECASE)
 # "product-name", "info_name", "product-meta__title": a class that ends in name/title ...
 _NAME_CLASS = re.compile(r"(?:^|[-_])(?:name|title)$", re.IGNORECASE)
 # ... unless it names something else: an attribute, a menu, a section, a brand, a shop.
@@ -86,14 +84,26 @@ class Badge:
     percent: Percent
 
 
-def find_name_elements(root: HtmlElement) -> list[tuple[HtmlElement, str]]:
-    """Elements that name a product: headings, ``*-name``/``*-title`` classes, ``a[title]``."""
+def is_name_candidate(el: HtmlElement, tag: str) -> bool:
+    """A heading, a link with a title, or an element whose class mentions name/title."""
+    if tag in _HEADINGS or (tag == "a" and el.get("title")):
+        return True
+    classes = el.get("class")
+    return bool(classes) and ("name" in classes or "title" in classes)
+
+
+def find_name_elements(candidates: list[HtmlElement]) -> list[tuple[HtmlElement, str]]:
+    """The candidates that name a product, with the name."""
     found = []
-    for el in root.xpath(_NAME_XPATH):
+    for el in candidates:
         text = _name_text(el)
-        if text is not None:
+        if text is not None and not _in_popup(el):
             found.append((el, text))
     return found
+
+
+def _in_popup(el: HtmlElement) -> bool:
+    return any(_POPUP_CLASS.search(a.get("class") or "") for a in el.iterancestors())
 
 
 def _name_text(el: HtmlElement) -> str | None:
@@ -107,16 +117,21 @@ def _name_text(el: HtmlElement) -> str | None:
         return None
     if not 3 <= len(text) <= MAX_NAME or not _LETTER.search(text):
         return None
-    if len(text) <= 40 and (_is_price_text(text) or _LABEL_ONLY.fullmatch(text) or parse_percent(text)):
+    if len(text) <= 40 and (_is_price_text(text) or _LABEL_ONLY.fullmatch(text) or _is_badge_text(text)):
         return None  # a heading that is a price, a label or a badge ("299.000 VNĐ", "Giá gốc:", "Giảm 45%")
     return text
 
 
 def _is_price_text(text: str) -> bool:
     # "Smart Tivi 4K 55 inch" is a name: only a written currency makes a heading a price
-    return any(m.explicit_currency for m in find_money(text))
+    return may_hold_money(text) and any(m.explicit_currency for m in find_money(text))
 
 
+def _is_badge_text(text: str) -> bool:
+    return "%" in text and parse_percent(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
 def _is_name_class(cls: str) -> bool:
     return bool(_NAME_CLASS.search(cls)) and not _NOT_PRODUCT_NAME.search(cls)
 
@@ -128,10 +143,12 @@ class Cards:
     The second test finds the cards of a list whose names the markup does not reveal.
     """
 
-    def __init__(self, root: HtmlElement, price_elements: list[HtmlElement]) -> None:
+    def __init__(
+        self, root: HtmlElement, name_candidates: list[HtmlElement], price_elements: list[HtmlElement]
+    ) -> None:
         self._keys: dict[HtmlElement, set[str]] = {}
         self._display: dict[str, str] = {}
-        for el, text in find_name_elements(root):
+        for el, text in find_name_elements(name_candidates):
             key = text.casefold()[:120]
             self._display.setdefault(key, text)
             self._propagate_name(el, key)
@@ -182,6 +199,7 @@ def _with_ancestors(elements: list[HtmlElement]) -> set[HtmlElement]:
     return marked
 
 
+@functools.lru_cache(maxsize=4096)
 def label_role(label: str) -> str | None:
     """The role named by the label word closest to the amount ("Giá gốc" → reference)."""
     best: tuple[int, int, str] | None = None
@@ -193,19 +211,23 @@ def label_role(label: str) -> str | None:
     return best[2] if best else None
 
 
-def token_flags(label: str, after: str, amount: object) -> set[str]:
+def token_flags(label: str, after: str, amount: object) -> frozenset[str]:
     """Trap flags from the words right around one amount."""
+    flags = _word_flags(label, after)
+    return flags | {"gift"} if amount == 0 else flags
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_flags(label: str, after: str) -> frozenset[str]:
     flags = set()
     for flag, (before_words, after_words) in _TOKEN_FLAG_WORDS.items():
         if (before_words and before_words.search(label)) or (after_words and after_words.search(after)):
             flags.add(flag)
     if _PER_UNIT.match(after.replace("/ ", "/")):
         flags.add("per_unit")
-    if amount == 0:
-        flags.add("gift")
     if _OPEN_RANGE.search(label):
         flags.add("price_range")  # "Giá từ 5 - 10 triệu"
-    return flags
+    return frozenset(flags)
 
 
 def card_flags(card: HtmlElement, name: str | None) -> frozenset[str]:
@@ -215,9 +237,21 @@ def card_flags(card: HtmlElement, name: str | None) -> frozenset[str]:
         flags.add("combo")
     if name and _GIFT_NAME.search(name):
         flags.add("gift")  # "Tặng 2 máng ngậm trị giá": the card prices a gift
-    raw = "".join(card.itertext())
-    if len(raw) <= 2 * CARD_TEXT_FOR_FLAGS and len(text := normalize_whitespace(raw)) <= CARD_TEXT_FOR_FLAGS:
+    text = _short_text(card)
+    if text is not None:
         hrefs = " ".join(card.xpath(".//a/@href") + ([card.get("href")] if card.get("href") else []))
         if _SECOND_HAND.search(text) or any(slug in hrefs for slug in lx.SECOND_HAND_SLUGS):
             flags.add("second_hand")
     return frozenset(flags)
+
+
+def _short_text(card: HtmlElement) -> str | None:
+    """The card's text, or None as soon as it is too long to be about one item."""
+    chunks, length = [], 0
+    for chunk in card.itertext():
+        length += len(chunk)
+        if length > 2 * CARD_TEXT_FOR_FLAGS:
+            return None
+        chunks.append(chunk)
+    text = normalize_whitespace("".join(chunks))
+    return text if len(text) <= CARD_TEXT_FOR_FLAGS else None

@@ -8,12 +8,14 @@
    current; else a label in front ("Giá gốc", "Giá online"); else neutral. A minus sign
    or "Giảm"/"Tiết kiệm" in front makes an amount off. The class ``oldprice`` is no
    marker: on thegioididong it holds the price of *used* devices.
-3. *Card*: from a price element, climb while the parent holds at most one product name.
+3. *Card*: from a price element, climb while the parent holds at most one product name
+   and at most one "card-like" child (see ``offers_context.Cards``).
 4. *Pairs*: see ``offers_pairing``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lxml.html import HtmlElement
@@ -23,16 +25,18 @@ from detectors.offers_context import (
     AMOUNT_OFF,
     CURRENT,
     NEUTRAL,
+    NOT_A_PRICE,
     REFERENCE,
     Badge,
     Cards,
     Token,
+    is_name_candidate,
     label_role,
     token_flags,
 )
 from detectors.offers_pairing import card_offers
 from detectors.prices import MoneyMatch, find_money, may_hold_money, parse_percent
-from detectors.text import element_text, normalize_whitespace
+from detectors.text import CssPaths, element_text, normalize_whitespace
 from detectors.types import Offer
 
 MAX_OWN_TEXT = 80  # longer text around a number is prose, not a price element
@@ -52,12 +56,14 @@ _REF_CLASS = re.compile(
 )
 _CURRENT_CLASS = re.compile(
     r"(?:new|sale|special|current|final|now|drop|deal|discount|promo|actual|sell|selling|km|highlight|online)"
-    r"[-_]*price|price[-_]*(?:new|sale|special|current|final|now|drop|deal|discount|promo|actual|sell|km|highlight)"
+    r"[-_]*price"
+    r"|price[-_]*(?:new|sale|special|current|final|now|drop|deal|discount|promo|actual|sell|km|highlight)"
     r"|gia[-_]?(?:ban|km|moi|sale)"
 )
 # The header's cart ("$0.00"), not an offer.
-_CART_TOTAL_CLASS = re.compile(r"^(?:mini-?)?cart(?:[-_]+(?:total|subtotal|price|amount|count))?$|cart[-_]*(?:sub)?total")
-NOT_A_PRICE = "not_a_price"
+_CART_TOTAL_CLASS = re.compile(
+    r"^(?:mini-?)?cart(?:[-_]+(?:total|subtotal|price|amount|count))?$|cart[-_]*(?:sub)?total"
+)
 _SR_ONLY = frozenset({"sr-only", "screen-reader-text", "visually-hidden", "visuallyhidden", "hidden"})
 _LINE_THROUGH = re.compile(r"line-through", re.IGNORECASE)
 _BADGE_CLASS = re.compile(r"sale|discount|percent|giam|off|badge|label|tag|flash|km|promo", re.IGNORECASE)
@@ -67,16 +73,16 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _PRICE_FILTER = lx.compile_terms(lx.PRICE_FILTER_WORDS)
 
 
-def dom_offers(root: HtmlElement, css_paths: dict[HtmlElement, str] | None = None) -> list[Offer]:
+def dom_offers(root: HtmlElement, css_paths: CssPaths | None = None) -> list[Offer]:
     """Offers shown in the page body; ``root`` must have been through ``prepare_for_text``.
 
     ``css_paths`` is the page's CSS path cache (see ``text.css_path``)."""
-    price_owners, percent_owners = _scan(root)
+    price_owners, percent_owners, name_candidates = _scan(root)
     tokens = [token for el, order in price_owners for token in _price_tokens(el, order)]
     if not tokens:
         return []
     badges = [b for b in (_badge(el, order) for el, order in percent_owners) if b is not None]
-    cards = Cards(root, [t.el for t in tokens])
+    cards = Cards(root, name_candidates, [t.el for t in tokens])
     by_card: dict[HtmlElement, tuple[list[Token], list[Badge]]] = {}
     for token in tokens:
         by_card.setdefault(cards.card_of(token.el), ([], []))[0].append(token)
@@ -91,8 +97,11 @@ def dom_offers(root: HtmlElement, css_paths: dict[HtmlElement, str] | None = Non
 # --- finding price elements ---------------------------------------------------------------
 
 
-def _scan(root: HtmlElement) -> tuple[list[tuple[HtmlElement, float]], list[tuple[HtmlElement, float]]]:
-    """Elements whose own text may hold an amount / a percentage, in document order.
+def _scan(
+    root: HtmlElement,
+) -> tuple[list[tuple[HtmlElement, float]], list[tuple[HtmlElement, float]], list[HtmlElement]]:
+    """Elements whose own text may hold an amount / a percentage, in document order, and
+    the elements that may name a product (see ``offers_context.is_name_candidate``).
 
     One pass over ``text`` and ``tail`` (a tail belongs to the parent and sits after the
     element it follows, hence ``order + 0.5``), with cheap checks first: most text on a
@@ -100,15 +109,20 @@ def _scan(root: HtmlElement) -> tuple[list[tuple[HtmlElement, float]], list[tupl
     """
     prices: dict[HtmlElement, float] = {}
     percents: dict[HtmlElement, float] = {}
+    names: list[HtmlElement] = []
     for order, el in enumerate(root.iter()):
-        text, tail = el.text, el.tail
-        if text and _DIGIT.search(text) and isinstance(el.tag, str):
+        tag, text, tail = el.tag, el.text, el.tail
+        if not isinstance(tag, str):
+            continue
+        if is_name_candidate(el, tag):
+            names.append(el)
+        if text and _DIGIT.search(text):
             _note(el, order, text.strip(), prices, percents)
         if tail and _DIGIT.search(tail):
             parent = el.getparent()
             if parent is not None:
                 _note(parent, order + 0.5, tail.strip(), prices, percents)
-    return list(prices.items()), list(percents.items())
+    return list(prices.items()), list(percents.items()), names
 
 
 def _note(
@@ -120,11 +134,13 @@ def _note(
 ) -> None:
     # A chunk longer than the element text allowed is prose: its element cannot qualify.
     # (Templates indent text inside elements: measure it without the runs of white space.)
-    if len(chunk) > MAX_BADGE_TEXT:
+    if len(chunk) > MAX_BADGE_TEXT and ("  " in chunk or "\n" in chunk or "\t" in chunk):
         chunk = " ".join(chunk.split())
+    if len(chunk) > MAX_OWN_TEXT:
+        return
     if "%" in chunk and len(chunk) <= MAX_BADGE_TEXT:
         percents.setdefault(el, order)
-    if len(chunk) <= MAX_OWN_TEXT and may_hold_money(chunk):
+    if may_hold_money(chunk):
         prices.setdefault(el, order)
 
 
@@ -222,21 +238,35 @@ def _marker(el: HtmlElement) -> tuple[str, str | None] | None:
             return REFERENCE, "struck"
         if node.tag == "ins":
             return CURRENT, "class"
-        for cls in (node.get("class") or "").lower().split():
-            if cls == "oldprice":
-                continue
-            if _CART_TOTAL_CLASS.search(cls):
-                return NOT_A_PRICE, None
-            if _REF_CLASS.search(cls):
-                return REFERENCE, "class"
-            if _CURRENT_CLASS.search(cls):
-                return CURRENT, "class"
-            seen_price_class = seen_price_class or "price" in cls or cls.startswith("gia")
+        role, price_class = _class_role(node.get("class") or "")
+        if role is not None:
+            return role, (None if role == NOT_A_PRICE else "class")
+        seen_price_class = seen_price_class or price_class
         node = node.getparent()
     return (NEUTRAL, None) if seen_price_class else None
 
 
-def _role(match: MoneyMatch, marker: tuple[str, str | None] | None, label: str) -> tuple[str, str | None]:
+@functools.lru_cache(maxsize=4096)
+def _class_role(classes: str) -> tuple[str | None, bool]:
+    """(role named by a class attribute, whether it names a price at all); themes repeat
+    the same class strings on every card, hence the cache."""
+    price_class = False
+    for cls in classes.lower().split():
+        if cls == "oldprice":
+            continue  # thegioididong: the price of used devices
+        if _CART_TOTAL_CLASS.search(cls):
+            return NOT_A_PRICE, False
+        if _REF_CLASS.search(cls):
+            return REFERENCE, True
+        if _CURRENT_CLASS.search(cls):
+            return CURRENT, True
+        price_class = price_class or "price" in cls or cls.startswith("gia")
+    return None, price_class
+
+
+def _role(
+    match: MoneyMatch, marker: tuple[str, str | None] | None, label: str
+) -> tuple[str, str | None]:
     from_label = label_role(label)
     struck = marker is not None and marker[1] == "struck"
     if match.negative or (from_label == AMOUNT_OFF and not struck):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 
 from detectors.offers_context import AMOUNT_OFF, CURRENT, NEUTRAL, REFERENCE, Badge, Token, card_flags
-from detectors.text import css_path, element_text
+from detectors.text import CssPaths, css_path, element_text
 from detectors.types import Offer
 
 SNIPPET_CHARS = 300
@@ -23,7 +23,7 @@ def card_offers(
     tokens: list[Token],
     badges: list[Badge],
     name: str | None,
-    css_paths: dict[HtmlElement, str] | None,
+    css_paths: CssPaths | None,
 ) -> list[Offer]:
     tokens.sort(key=lambda t: t.order)
     amounts_off = [t for t in tokens if t.role == AMOUNT_OFF]
@@ -100,7 +100,8 @@ def _assign_badges(badges: list[Badge], pairs: list[tuple[Token, Token | None]])
         return assigned
     for badge in badges:
         index = min(range(len(pairs)), key=lambda i: _distance(badge, pairs[i]))
-        if index not in assigned or _distance(badge, pairs[index]) < _distance(assigned[index], pairs[index]):
+        current = assigned.get(index)
+        if current is None or _distance(badge, pairs[index]) < _distance(current, pairs[index]):
             assigned[index] = badge
     return assigned
 
@@ -117,14 +118,14 @@ def _offer(
     amounts_off: list[Token],
     name: str | None,
     flags: frozenset[str],
-    css_paths: dict[HtmlElement, str] | None,
+    css_paths: CssPaths | None,
 ) -> Offer:
     block = _evidence_block(card, [current.el] + ([reference.el] if reference else []))
     snippet = element_text(block)
     if name and name not in snippet:
         snippet = f"{name} — {snippet}"
-    plain_amounts_off = [t for t in amounts_off if not t.flags]  # not a voucher's "giảm 50K"
-    discount_text = badge.percent.text if badge else (plain_amounts_off[0].money.text if plain_amounts_off else None)
+    plain_amounts_off = [t.money.text for t in amounts_off if not t.flags]  # not a voucher's "giảm 50K"
+    discount_text = badge.percent.text if badge else next(iter(plain_amounts_off), None)
     return Offer(
         name=name,
         price=current.money.amount,
@@ -152,10 +153,14 @@ def _evidence_block(card: HtmlElement, elements: list[HtmlElement]) -> HtmlEleme
 
 
 def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement:
-    chains = [list(el.iterancestors())[::-1] + [el] for el in elements]
-    common = chains[0][0]
-    for nodes in zip(*chains):
-        if any(n is not nodes[0] for n in nodes):
-            break
-        common = nodes[0]
+    common = elements[0]
+    for other in elements[1:]:
+        # The set holds the proxies alive, so lxml hands back these same objects below.
+        lineage = set(other.iterancestors())
+        lineage.add(other)
+        while common not in lineage:
+            parent = common.getparent()
+            if parent is None:
+                return common
+            common = parent
     return common

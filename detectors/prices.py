@@ -40,7 +40,6 @@ _MAGNITUDES = {
     "k": Decimal(1_000), "nghìn": Decimal(1_000), "ngàn": Decimal(1_000), "nghin": Decimal(1_000),
     "ngan": Decimal(1_000), "tr": Decimal(1_000_000), "triệu": Decimal(1_000_000),
     "trieu": Decimal(1_000_000), "tỷ": Decimal(1_000_000_000), "tỉ": Decimal(1_000_000_000),
-    "ty": Decimal(1_000_000_000),
 }
 _MAG = "tỷ|tỉ|triệu|trieu|tr|nghìn|ngàn|nghin|ngan|k"
 # Digits after a magnitude belong to it: attached to an abbreviation ("1tr5", "3tỷ9"), or
@@ -65,7 +64,9 @@ _FOREIGN_SYMBOLS = {
     "฿": "THB", "thb": "THB", "₩": "KRW", "krw": "KRW",
     "¥": "¥",  # yen or yuan: kept as written rather than guessed
 }
-_FOREIGN_CODES = "|".join(re.escape(s) for s in sorted(_FOREIGN_SYMBOLS, key=len, reverse=True) if s[0].isalpha())
+_FOREIGN_CODES = "|".join(
+    re.escape(s) for s in sorted(_FOREIGN_SYMBOLS, key=len, reverse=True) if s[0].isalpha()
+)
 _FOREIGN_SIGNS = "|".join(re.escape(s) for s in _FOREIGN_SYMBOLS if not s[0].isalpha())
 _FOREIGN_RE = re.compile(
     # a sign may follow a word ("Sale price¥1,500"); a code may not ("BUSD")

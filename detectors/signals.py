@@ -26,7 +26,7 @@ from detectors.types import Link, Offer, Signals
 
 MAX_TERMS_PER_KIND = 3  # reasons stay readable: "province:Hà Nội", not all 34
 
-# Looked for in the page text lower-cased once (see lexicons.find_terms).
+# Looked for in the page text through one lexicons.TermIndex.
 _WEAK_VN_TERMS = (
     ("payment", lx.PAYMENT_RAILS),
     ("carrier", lx.CARRIERS),
@@ -44,6 +44,11 @@ _CART_HREF = re.compile(
     r"/(?:cart|gio-hang|giohang|checkout|thanh-toan)(?:[/?#.]|$)|add-to-cart|add_to_cart", re.IGNORECASE
 )
 _PORTAL_HOST = "online.gov.vn"
+_SELLER_PATH = re.compile(
+    r"^[a-z][a-z0-9+.-]*://(?P<host>[^/?#]+)"
+    rf"/(?P<kind>{'|'.join(lx.SELLER_PATH_SEGMENTS)})/(?P<name>[^/?#]+)",
+    re.IGNORECASE,
+)
 
 
 def compute_signals(
@@ -59,10 +64,10 @@ def compute_signals(
     cart_forms: int = 0,
     app_shell: bool = False,
 ) -> Signals:
-    lowered = text.lower()
-    vn_reasons, vn = _vietnamese_facing(domain, text, lowered, lang, declared_lang, hreflangs, links, offers)
-    commerce_reasons, commerce = _commerce(lowered, links, offers, structured or {}, cart_forms)
-    market_reasons, marketplace = _marketplace(domain, lowered, links)
+    words = lx.TermIndex(text.lower())
+    vn_reasons, vn = _vietnamese_facing(domain, text, words, lang, declared_lang, hreflangs, links, offers)
+    commerce_reasons, commerce = _commerce(words, links, offers, structured or {}, cart_forms)
+    market_reasons, marketplace = _marketplace(domain, words, links)
     return Signals(
         vietnamese_facing=vn,
         vietnamese_reasons=tuple(vn_reasons),
@@ -80,7 +85,7 @@ def compute_signals(
 def _vietnamese_facing(
     domain: str,
     text: str,
-    lowered: str,
+    words: lx.TermIndex,
     lang: str | None,
     declared_lang: str | None,
     hreflangs: Sequence[str],
@@ -101,8 +106,8 @@ def _vietnamese_facing(
         weak.append("hreflang:vi")
     weak.extend(_phone_reasons(text, links))
     for kind, terms in _WEAK_VN_TERMS:
-        weak.extend(f"{kind}:{term}" for term in lx.find_terms(terms, lowered)[:MAX_TERMS_PER_KIND])
-    if any(_host(link.href).endswith(_PORTAL_HOST) for link in links):
+        weak.extend(f"{kind}:{term}" for term in words.find(terms)[:MAX_TERMS_PER_KIND])
+    if any(_PORTAL_HOST in link.href and _host(link.href).endswith(_PORTAL_HOST) for link in links):
         weak.append("badge-link:online.gov.vn")
     kinds = {reason.split(":", 1)[0] for reason in weak}
     kinds -= {"province"} if "address" in kinds else set()  # one address, counted once
@@ -126,19 +131,19 @@ def _phone_reasons(text: str, links: Sequence[Link]) -> list[str]:
 
 
 def _commerce(
-    lowered: str,
+    words: lx.TermIndex,
     links: Sequence[Link],
     offers: Sequence[Offer],
     structured: Mapping[str, Any],
     cart_forms: int,
 ) -> tuple[list[str], bool]:
-    strong = [f"cart:{term}" for term in lx.find_terms(lx.CART_PHRASES, lowered)]
+    strong = [f"cart:{term}" for term in words.find(lx.CART_PHRASES)]
     priced = sum(1 for o in offers if o.price is not None)
     if priced:
         strong.append(f"offers:{priced} priced offers")
     types = sorted(_schema_types(structured) & {"Product", "Offer", "AggregateOffer", "ProductGroup"})
     strong.extend(f"structured:{t}" for t in types)
-    weak = [f"checkout:{term}" for term in lx.find_terms(lx.CHECKOUT_WORDS, lowered)]
+    weak = [f"checkout:{term}" for term in words.find(lx.CHECKOUT_WORDS)]
     cart_links = sorted({_path_and_query(link.href) for link in links if _CART_HREF.search(link.href)})
     if cart_links:
         weak.append(f"cart-link:{cart_links[0]}")
@@ -174,14 +179,14 @@ def _collect_types(node: Any, found: set[str]) -> None:
 # --- marketplace --------------------------------------------------------------------------
 
 
-def _marketplace(domain: str, lowered: str, links: Sequence[Link]) -> tuple[list[str], bool]:
-    reasons = [f"onboarding:{t}" for t in lx.find_terms(lx.SELLER_ONBOARDING_PHRASES, lowered)]
+def _marketplace(domain: str, words: lx.TermIndex, links: Sequence[Link]) -> tuple[list[str], bool]:
+    reasons = [f"onboarding:{t}" for t in words.find(lx.SELLER_ONBOARDING_PHRASES)]
     sellers = _seller_paths(domain, links)
     if sellers:
         reasons.append(f"sellers:{len(sellers)} seller links")
-    words = lx.find_terms(lx.MARKETPLACE_WORDS, lowered)
-    reasons.extend(f"words:{w}" for w in words[:MAX_TERMS_PER_KIND])
-    strong_words = [w for w in words if w not in ("Shop", "Mall")]  # every shop says "Shop"
+    found = words.find(lx.MARKETPLACE_WORDS)
+    reasons.extend(f"words:{w}" for w in found[:MAX_TERMS_PER_KIND])
+    strong_words = [w for w in found if w not in ("Shop", "Mall")]  # every shop says "Shop"
     has_onboarding = any(r.startswith("onboarding:") for r in reasons)
     return reasons, has_onboarding or len(sellers) >= 3 or (len(sellers) >= 1 and bool(strong_words))
 
@@ -190,12 +195,9 @@ def _seller_paths(domain: str, links: Iterable[Link]) -> set[str]:
     """Distinct ``/shop/<name>``-like storefront paths on the page's own site."""
     found = set()
     for link in links:
-        parts = urlsplit(link.href)
-        segments = [s for s in parts.path.lower().split("/") if s]
-        if len(segments) < 2 or segments[0] not in lx.SELLER_PATH_SEGMENTS:
-            continue
-        if not domain or registrable_domain(parts.netloc) == domain:
-            found.add("/".join(segments[:2]))
+        match = _SELLER_PATH.match(link.href)
+        if match and (not domain or registrable_domain(match["host"]) == domain):
+            found.add(f"{match['kind'].lower()}/{match['name'].lower()}")
     return found
 
 

@@ -29,12 +29,18 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CSS_IDENT_UNSAFE = re.compile(r"([^\w-])")
 _HIDDEN_CLASSES = frozenset({"d-none", "hidden", "hide", "is-hidden"})
-_SHOWN_AGAIN = re.compile(r"d-\w+-(?:block|flex|inline|inline-block|inline-flex|grid|table)$|\w+:(?!hidden)[\w-]+$")
+_SHOWN_AGAIN = re.compile(
+    r"d-\w+-(?:block|flex|inline|inline-block|inline-flex|grid|table)$"  # Bootstrap: d-none d-md-block
+    r"|\w+:(?!hidden)[\w-]+$"  # Tailwind: hidden md:block
+)
 
 
 def normalize_whitespace(text: str) -> str:
     """NFC, zero-width characters dropped, every run of white space (nbsp too) one space."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    if not text.isascii():  # the common short ASCII case skips both passes
+        text = unicodedata.normalize("NFC", text)
+        if _INVISIBLE.search(text):
+            text = _INVISIBLE.sub("", text)
     return " ".join(text.split())
 
 
@@ -70,9 +76,14 @@ def prepare_for_text(root: HtmlElement) -> None:
             _empty(el)
     inline = INLINE_TAGS
     for el in root.iter():
-        if el.tag not in inline:
-            el.text = " " + el.text if el.text else " "
-            el.tail = " " + el.tail if el.tail else " "
+        if el.tag in inline:
+            continue
+        # Indented markup already has the space: only write when it is missing.
+        text, tail = el.text, el.tail
+        if not text or not text[0].isspace():
+            el.text = " " + text if text else " "
+        if not tail or not tail[0].isspace():
+            el.tail = " " + tail if tail else " "
 
 
 def _empty(el: HtmlElement) -> None:
@@ -92,27 +103,68 @@ def visible_text(root: HtmlElement) -> str:
     return element_text(body if body is not None else root)
 
 
-def css_path(el: HtmlElement, cache: dict[HtmlElement, str] | None = None) -> str:
+class CssPaths:
+    """CSS paths of one document, sharing the work: the many links of a page have common
+    ancestors, and a list of 40 siblings is counted once rather than once per sibling."""
+
+    def __init__(self) -> None:
+        self._paths: dict[HtmlElement, str] = {}
+        self._positions: dict[HtmlElement, tuple[int, int]] = {}  # (nth of its tag, of how many)
+
+    def __call__(self, el: HtmlElement) -> str:
+        path = self._paths.get(el)
+        if path is None:
+            parent = el.getparent()
+            if parent is None or not is_element(parent):
+                path = _css_step(el)
+            else:
+                path = f"{self(parent)} > {self._step(el, parent)}"
+            self._paths[el] = path
+        return path
+
+    def _step(self, el: HtmlElement, parent: HtmlElement) -> str:
+        if el not in self._positions:
+            self._count_children(parent)
+        nth, of = self._positions[el]
+        return _tag_and_classes(el) + (f":nth-of-type({nth})" if of > 1 else "")
+
+    def _count_children(self, parent: HtmlElement) -> None:
+        children = [child for child in parent if isinstance(child.tag, str)]
+        totals: dict[str, int] = {}
+        for child in children:
+            totals[child.tag] = totals.get(child.tag, 0) + 1
+        seen: dict[str, int] = {}
+        for child in children:
+            seen[child.tag] = seen.get(child.tag, 0) + 1
+            self._positions[child] = (seen[child.tag], totals[child.tag])
+
+
+def css_path(el: HtmlElement, cache: CssPaths | None = None) -> str:
     """A CSS selector from ``html`` down to ``el``: ``html > body > div.footer > a:nth-of-type(2)``.
 
-    ``cache`` (one dict per document) lets the many links of a page share their ancestors' paths.
+    Pass one ``CssPaths`` per document when computing many paths.
     """
-    if cache is not None and el in cache:
-        return cache[el]
-    parent = el.getparent()
-    step = _css_step(el)
-    path = f"{css_path(parent, cache)} > {step}" if parent is not None and is_element(parent) else step
     if cache is not None:
-        cache[el] = path
-    return path
+        return cache(el)
+    steps = []
+    node: HtmlElement | None = el
+    while node is not None and is_element(node):
+        steps.append(_css_step(node))
+        node = node.getparent()
+    return " > ".join(reversed(steps))
 
 
 def _css_step(el: HtmlElement) -> str:
-    step = el.tag
-    for cls in (el.get("class") or "").split()[:2]:
-        step += "." + _CSS_IDENT_UNSAFE.sub(r"\\\1", cls)
+    step = _tag_and_classes(el)
     # Filtering siblings by tag happens in C: a <div> among 150 <p> stays cheap.
     before = sum(1 for _ in el.itersiblings(el.tag, preceding=True))
     if before or next(el.itersiblings(el.tag), None) is not None:
         step += f":nth-of-type({before + 1})"
+    return step
+
+
+def _tag_and_classes(el: HtmlElement) -> str:
+    step = el.tag
+    for cls in (el.get("class") or "").split()[:2]:
+        step += "." + _CSS_IDENT_UNSAFE.sub(r"\\\1", cls)
     return step
