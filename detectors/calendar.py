@@ -104,17 +104,23 @@ def load_calendar(paths: Sequence[str | Path]) -> Calendar:
     return Calendar(tuple(sorted(by_id.values(), key=lambda w: (w.start, w.id))))
 
 
-def parse_calendar(text: str, *, source: str = "<calendar>") -> list[Window]:
+def toml_rows(text: str, source: str, key: str, error: type[ValueError]) -> list[Any]:
+    """The ``[[key]]`` rows of a rules or calendar file; anything else is an ``error`` naming ``source``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CalendarError(f"{source}: invalid TOML: {exc}") from exc
-    unknown = set(data) - {"window"}
+        raise error(f"{source}: invalid TOML: {exc}") from exc
+    unknown = set(data) - {key}
     if unknown:
-        raise CalendarError(f"{source}: unknown top-level key(s) {sorted(unknown)}; expected [[window]] rows")
-    rows = data.get("window", [])
+        raise error(f"{source}: unknown top-level key(s) {sorted(unknown)}; expected [[{key}]] rows")
+    rows = data.get(key, [])
     if not isinstance(rows, list):
-        raise CalendarError(f"{source}: 'window' must be an array of tables ([[window]])")
+        raise error(f"{source}: '{key}' must be an array of tables ([[{key}]])")
+    return rows
+
+
+def parse_calendar(text: str, *, source: str = "<calendar>") -> list[Window]:
+    rows = toml_rows(text, source, "window", CalendarError)
     windows = [_window(row, f"{source}#window[{i}]") for i, row in enumerate(rows, start=1)]
     seen: set[str] = set()
     for w in windows:

@@ -19,14 +19,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .calendar import Calendar, load_calendar
+from .calendar import Calendar, load_calendar, toml_rows
 from .types import Severity
 
 __all__ = [
@@ -163,16 +162,7 @@ def rules_version(rulebook: Rulebook | None = None) -> str:
 
 
 def parse_rules(text: str, *, source: str = "<rules>") -> list[Rule]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RulebookError(f"{source}: invalid TOML: {exc}") from exc
-    unknown = set(data) - {"rule"}
-    if unknown:
-        raise RulebookError(f"{source}: unknown top-level key(s) {sorted(unknown)}; expected [[rule]] rows")
-    rows = data.get("rule", [])
-    if not isinstance(rows, list):
-        raise RulebookError(f"{source}: 'rule' must be an array of tables ([[rule]])")
+    rows = toml_rows(text, source, "rule", RulebookError)
     return [_rule(row, f"{source}#rule[{i}]") for i, row in enumerate(rows, start=1)]
 
 
