@@ -165,3 +165,19 @@ class RegistryRecordRow(Base):
     source: Mapped[str] = mapped_column(String(16), default="csv")
     url: Mapped[str | None] = mapped_column(Text, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScheduleLock(Base):
+    """A schedule that is running now: the row exists while its run lasts (``schedules.locks``).
+
+    The primary key makes taking the lock an atomic insert on every backend; the lease
+    (``expires_at``) frees it if the process holding it died without letting go.
+    """
+
+    __tablename__ = "schedule_locks"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    run_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()

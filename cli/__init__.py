@@ -1,0 +1,1 @@
+"""The ``ecwatch`` command line: the top layer, which may import every other package."""

@@ -1,0 +1,188 @@
+"""``ecwatch detect``: run the detectors on saved pages, one or a batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any, Iterator
+from zoneinfo import ZoneInfo
+
+import click
+from rich.table import Table
+
+from detectors import (
+    InMemoryRegistry,
+    RegistryFileError,
+    Rulebook,
+    RulebookError,
+    detect,
+    load_rulebook,
+    parse_page,
+    read_registry_csv,
+)
+from detectors.types import Context, Finding, Registry
+from storage.db import session_scope
+from storage.repository import StoredRegistry
+
+from .common import CONTEXT_SETTINGS, console, open_database, user_errors
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def today_in_vietnam() -> date:
+    return datetime.now(VIETNAM).date()
+
+
+def load_registry(registry_csv: Path | None) -> Registry:
+    """The registry CSV given, else every record stored in the database."""
+    if registry_csv is not None:
+        try:
+            text = registry_csv.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"--registry: cannot read {registry_csv}: {exc}") from None
+        return InMemoryRegistry(read_registry_csv(text))
+    engine = open_database()
+    try:
+        with session_scope(engine) as session:
+            stored = StoredRegistry(session)
+            return InMemoryRegistry([r for rid in sorted(stored.known_record_ids()) for r in stored.by_record_id(rid)])
+    finally:
+        engine.dispose()
+
+
+def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:
+    return [finding.to_dict() for finding in findings]
+
+
+def detect_file(path: Path, url: str, on: date, registry: Registry, rulebook: Rulebook | None = None) -> list[Finding]:
+    html = path.read_bytes()
+    return detect(parse_page(html, url), Context(on=on, registry=registry), rulebook=rulebook)
+
+
+@dataclass(frozen=True)
+class BatchCase:
+    line: int
+    case_id: Any
+    path: Path | None
+    url: str | None
+    on: date | None
+    error: str | None = None
+
+
+def read_batch(batch_file: Path) -> Iterator[BatchCase]:
+    base = batch_file.parent
+    with batch_file.open(encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                yield _parse_case(number, line, base)
+
+
+def _parse_case(number: int, line: str, base: Path) -> BatchCase:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return BatchCase(number, None, None, None, None, f"line {number}: not JSON: {exc.msg}")
+    if not isinstance(raw, dict):
+        return BatchCase(number, None, None, None, None, f"line {number}: not a JSON object")
+    case_id = raw.get("id")
+    missing = [key for key in ("path", "url") if not raw.get(key)]
+    if missing:
+        return BatchCase(number, case_id, None, None, None, f"line {number}: missing {', '.join(missing)}")
+    try:
+        on = date.fromisoformat(raw["on"]) if raw.get("on") else None
+    except (TypeError, ValueError):
+        return BatchCase(number, case_id, None, None, None, f"line {number}: 'on' must be YYYY-MM-DD")
+    return BatchCase(number, case_id, base / str(raw["path"]), str(raw["url"]), on)
+
+
+def run_batch(batch_file: Path, registry: Registry, default_on: date, out: IO[str],
+              rulebook: Rulebook | None = None) -> tuple[int, int]:
+    """Write one JSON line per case, in input order; returns (cases, errors)."""
+    cases = errors = 0
+    for case in read_batch(batch_file):
+        cases += 1
+        result: dict[str, Any] = {"id": case.case_id}
+        if case.error is None:
+            assert case.path is not None and case.url is not None
+            try:
+                findings = detect_file(case.path, case.url, case.on or default_on, registry, rulebook)
+                result.update(url=case.url, findings=findings_json(findings))
+            except FileNotFoundError:
+                result["error"] = f"file not found: {case.path}"
+            except (OSError, ValueError, UnicodeError) as exc:
+                result["error"] = f"cannot read page {case.path}: {exc}"
+        else:
+            result["error"] = case.error
+        errors += "error" in result
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return cases, errors
+
+
+def print_findings_table(url: str, findings: list[Finding]) -> None:
+    if not findings:
+        console.print(f"No findings for {url}", markup=False)
+        return
+    table = Table(title=f"Findings for {url}", show_lines=True)
+    for column in ("rule", "severity", "message", "evidence", "legal basis"):
+        table.add_column(column, overflow="fold")
+    for finding in findings:
+        evidence = str(finding.evidence.get("snippet", ""))[:200]
+        basis = finding.legal_basis + (f"\n(uncertain: {finding.uncertain})" if finding.uncertain else "")
+        table.add_row(finding.rule, finding.severity.value, finding.message, evidence, basis)
+    console.print(table)
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("page", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", help="The address the page was fetched from (needed with PAGE).")
+@click.option("--batch", "batch_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help='JSONL of cases {"id", "path", "url", "on"}; paths relative to the file.')
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Judge as of this date (YYYY-MM-DD). Default: today in Asia/Ho_Chi_Minh.")
+@click.option("--registry", "registry_csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="Registry CSV to check badges against. Default: the stored registry.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "jsonl"]),
+              help="table (default for a page), json, or jsonl (batch).")
+@user_errors(RegistryFileError, RulebookError)
+def detect_command(page: Path | None, url: str | None, batch_file: Path | None, on: datetime | None,
+                   registry_csv: Path | None, output_format: str | None) -> None:
+    """Run the detectors on a saved page (or a batch of them) and print the findings.
+
+    Example:
+
+    \b
+        ecwatch detect saved/product.html --url https://shop.example.vn/p/1 --on 2026-11-20 --format json
+        ecwatch detect --batch cases.jsonl --format jsonl > findings.jsonl
+    """
+    judged_on = on.date() if on else today_in_vietnam()
+    rulebook = load_rulebook(environ=os.environ)
+    if batch_file is not None:
+        if page is not None:
+            raise click.UsageError("give either PAGE or --batch, not both")
+        if output_format not in (None, "jsonl"):
+            raise click.UsageError("--batch writes jsonl: use --format jsonl")
+        run_batch(batch_file, load_registry(registry_csv), judged_on, sys.stdout, rulebook)
+        sys.stdout.flush()
+        return
+    if page is None or not url:
+        raise click.UsageError("give PAGE and --url URL, or --batch FILE")
+    if output_format == "jsonl":
+        raise click.UsageError("--format jsonl goes with --batch; use table or json for one page")
+    try:
+        findings = detect_file(page, url, judged_on, load_registry(registry_csv), rulebook)
+    except FileNotFoundError:
+        raise click.ClickException(f"page not found: {page}") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot read page {page}: {exc}") from None
+    if output_format == "json":
+        click.echo(json.dumps({"url": url, "findings": findings_json(findings)}, ensure_ascii=False, indent=2))
+    else:
+        print_findings_table(url, findings)
+
+
+detect_command.name = "detect"
+COMMANDS = (detect_command,)

@@ -1,0 +1,55 @@
+"""``ecwatch registry``: the notification/registration records badges are checked against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from detectors import RegistryFileError, read_registry_csv
+from storage.db import session_scope
+from storage.repository import save_registry_records
+
+from .common import CONTEXT_SETTINGS, console, open_database, user_errors
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+def registry() -> None:
+    """Manage the registry of notified/registered e-commerce sites.
+
+    Example:
+
+    \b
+        ecwatch registry import records.csv
+    """
+
+
+@registry.command("import", context_settings=CONTEXT_SETTINGS)
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@user_errors(RegistryFileError)
+def registry_import(csv_file: Path) -> None:
+    """Import records from a CSV (columns domain,record_id,kind,status[,company]).
+
+    kind is notified|registered, status is active|revoked|pending. The whole file is
+    checked before anything is stored: one bad row stores nothing.
+
+    Example:
+
+    \b
+        ecwatch registry import online-gov-vn-export.csv
+    """
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {csv_file}: {exc}") from None
+    records = read_registry_csv(text)
+    engine = open_database()
+    try:
+        with session_scope(engine) as session:
+            count = save_registry_records(session, records)
+    finally:
+        engine.dispose()
+    console.print(f"Imported {count} registry records from {csv_file}", markup=False)
+
+
+COMMANDS = (registry,)
