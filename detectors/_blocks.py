@@ -7,12 +7,21 @@ stays one sentence); nested blocks are separate, so each text is quoted from the
 smallest element that holds it. Text normalisation (NFC) and CSS paths are the page
 model's (``detectors.text``), so evidence paths look the same everywhere. Parsed once
 per HTML string (LRU cache).
+
+Rules search every block with case-insensitive regexes, which cost ~50 ns a character
+(``re.IGNORECASE`` disables the engine's literal-prefix scan). ``blocks_with`` hands them
+only the blocks that contain one of a few literal *needles* every match must contain,
+found with ``str.find`` over the case-folded text of all blocks at once: the loops then
+see exactly the blocks they would have acted on, in the same order.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import lxml.etree
 import lxml.html
@@ -21,7 +30,7 @@ from .text import INLINE_TAGS as _TEXT_INLINE_TAGS
 from .text import SKIP_TAGS as _TEXT_SKIP_TAGS
 from .text import css_path, is_hidden, normalize_whitespace
 
-__all__ = ["Block", "blocks_of", "root_of"]
+__all__ = ["Block", "Needles", "blocks_of", "blocks_with", "fold", "root_of", "text_has"]
 
 # Elements whose text flows into the enclosing sentence (the page model's list, plus line breaks).
 INLINE_TAGS = _TEXT_INLINE_TAGS | {"br", "wbr"}
@@ -46,6 +55,111 @@ class Block:
 
 def blocks_of(html: str) -> tuple[Block, ...]:
     return _blocks(html)
+
+
+# --- needles: literal prefilters for case-insensitive regexes ------------------------------------
+
+# ``re.IGNORECASE`` matches a text character c to a pattern character p when their *simple*
+# lower cases are equal, or are one of CPython's extra case equivalences (re/_casefix.py:
+# "ı" ~ "i", "ſ" ~ "s", Greek and Cyrillic variants). ``fold`` maps both to one character, so
+# a regex match of a literal implies ``fold(literal) in fold(text)``. ``str.lower`` is the
+# simple lower case for every character but "İ" (full case "i̇", two code points; simple "i"),
+# which is replaced first: ``fold`` then keeps the length, and offsets, of its input.
+_FOLD_EQUIVALENTS = str.maketrans({
+    "\u0131": "\u0069", "\u017f": "\u0073", "\u03b9": "\u0345", "\u03bc": "\u00b5", "\u03c3": "\u03c2",
+    "\u03d0": "\u03b2", "\u03d1": "\u03b8", "\u03d5": "\u03c6", "\u03d6": "\u03c0", "\u03f0": "\u03ba",
+    "\u03f1": "\u03c1", "\u03f5": "\u03b5", "\u1c80": "\u0432", "\u1c81": "\u0434", "\u1c82": "\u043e",
+    "\u1c83": "\u0441", "\u1c84": "\u0442", "\u1c85": "\u0442", "\u1c86": "\u044a", "\u1c87": "\u0463",
+    "\u1e9b": "\u1e61", "\u1fbe": "\u0345", "\u1fd3": "\u0390", "\u1fe3": "\u03b0", "\ua64b": "\u1c88",
+    "\ufb06": "\ufb05",
+})
+_NEEDS_EQUIVALENTS = re.compile("[" + "".join(map(chr, _FOLD_EQUIVALENTS)) + "]")
+_SEPARATOR = "\n"  # between block texts: they hold no newline (normalised white space), needles neither
+
+
+def fold(text: str) -> str:
+    """``text`` case-folded the way ``re.IGNORECASE`` compares characters (same length)."""
+    if "\u0130" in text:
+        text = text.replace("\u0130", "i")
+    text = text.lower()
+    if _NEEDS_EQUIVALENTS.search(text):  # rare: a plain translate costs more than the search
+        text = text.translate(_FOLD_EQUIVALENTS)
+    return text
+
+
+class Needles:
+    """Literal strings at least one of which every match of some case-insensitive pattern
+    contains: a necessary condition, checked with ``str.find`` instead of the regex.
+
+    Give a literal run of the pattern from each alternative (for ``compile_terms`` patterns,
+    the terms themselves): a match then contains it, up to ``fold``. A needle holding another
+    adds nothing and is dropped.
+    """
+
+    def __init__(self, *groups: Iterable[str]) -> None:
+        folded = {fold(n) for group in groups for n in group}
+        if "" in folded or any(_SEPARATOR in n for n in folded):
+            raise ValueError("a needle must be non-empty and hold no newline")
+        self.needles = tuple(sorted(n for n in folded if not any(o != n and o in n for o in folded)))
+
+    @classmethod
+    def covering(cls, terms: Iterable[str], needles: Iterable[str]) -> Needles:
+        """Fewer, shorter needles for a ``compile_terms`` pattern (fewer ``str.find`` passes);
+        every term must hold one of them, checked here so a new term cannot slip through."""
+        made = cls(needles)
+        uncovered = [t for t in terms if not any(n in fold(t) for n in made.needles)]
+        if uncovered:
+            raise ValueError(f"terms without a needle: {uncovered}")
+        return made
+
+    def __repr__(self) -> str:
+        return f"Needles{self.needles!r}"
+
+
+def text_has(text: str, needles: Needles) -> bool:
+    """Whether ``text`` holds one of ``needles``: False means the pattern behind them cannot match."""
+    folded = _fold_cached(text)
+    return any(needle in folded for needle in needles.needles)
+
+
+# Several rules ask about the same page text.
+_fold_cached = functools.lru_cache(maxsize=16)(fold)
+
+
+def blocks_with(html: str, needles: Needles) -> tuple[Block, ...]:
+    """The blocks of ``html`` (in document order) whose text contains one of ``needles``.
+
+    Every block a pattern behind ``needles`` matches is among them; a loop that skips the
+    blocks its pattern does not match may iterate over these instead of ``blocks_of``.
+    """
+    return _blocks_with(html, needles.needles)
+
+
+@functools.lru_cache(maxsize=128)
+def _blocks_with(html: str, needles: tuple[str, ...]) -> tuple[Block, ...]:
+    blocks = _blocks(html)
+    text, starts = _folded(html)
+    hits: set[int] = set()
+    for needle in needles:
+        index = text.find(needle)
+        while index >= 0:
+            block = bisect.bisect_right(starts, index) - 1
+            hits.add(block)
+            # One hit per block is enough: go on from the next block's start.
+            next_start = starts[block + 1] if block + 1 < len(starts) else len(text)
+            index = text.find(needle, next_start)
+    return tuple(blocks[i] for i in sorted(hits))
+
+
+@functools.lru_cache(maxsize=16)
+def _folded(html: str) -> tuple[str, tuple[int, ...]]:
+    """The folded texts of all blocks joined by ``_SEPARATOR``, and where each one starts."""
+    starts, position = [], 0
+    for block in _blocks(html):
+        starts.append(position)
+        position += len(block.text) + len(_SEPARATOR)
+    # ``fold`` keeps lengths, so folding the joined text keeps every block at its offset.
+    return fold(_SEPARATOR.join(b.text for b in _blocks(html))), tuple(starts)
 
 
 @functools.lru_cache(maxsize=16)

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 
-from ._blocks import blocks_of, root_of
+from ._blocks import Needles, blocks_with, root_of
 from .portal import is_portal_url, parse_portal_link
 from .text import css_path, normalize_whitespace
 from .types import Page, Registry, RegistryRecord
@@ -44,7 +44,10 @@ PENDING_CLAIM_RE = re.compile(
     re.I,
 )
 MINISTRY_RE = re.compile(r"bộ\s+công\s+thương|(?<!\w)bct(?!\w)|online\.gov\.vn", re.I)
+_PENDING_NEEDLES = Needles(["đang"])  # every PENDING_CLAIM_RE match starts with it
 _EMPTY_HREFS = ("", "#", "/")
+_ICON_TAGS = ("i", "span", "div", "a", "em")  # elements a badge class marks as a badge icon
+_CLAIM_TAGS = ("img", *_ICON_TAGS)
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def pending_claims(page: Page) -> list[tuple[str, str]]:
     """(text, css_path) of sentences saying the MOIT procedure is still pending."""
     return [
         (b.text, b.css_path)
-        for b in blocks_of(page.html)
+        for b in blocks_with(page.html, _PENDING_NEEDLES)
         if PENDING_CLAIM_RE.search(b.text) and MINISTRY_RE.search(b.text) and len(b.text) < 400
     ]
 
@@ -118,13 +121,15 @@ def _raw_claims(html: str, base_url: str) -> tuple[_RawClaim, ...]:
     if root is None:
         return ()
     claims: dict[str, _RawClaim] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    # Only these tags can be a badge (``_badge_kind``) or a portal link: lxml filters the others
+    # in C, in document order as before.
+    for el in root.iter(*_CLAIM_TAGS):
         kind = _badge_kind(el)
+        if kind is None and (el.tag != "a" or not _may_join_to_portal(el.get("href"), base_url)):
+            continue  # neither a badge nor a portal link: its href would not matter (urljoin is slow)
         href = _link_of(el, base_url)
         portal = href is not None and is_portal_url(href)
-        if kind is None and not (el.tag == "a" and portal):
+        if kind is None and not portal:
             continue
         anchor = _anchor(el)
         key = css_path(anchor) if anchor is not None else css_path(el)
@@ -146,7 +151,7 @@ def _badge_kind(el: lxml.html.HtmlElement) -> str | None:
             return "registered"
         if GENERIC_FILE_RE.search(sources):
             return "generic"
-    elif BADGE_CLASS_RE.search(el.get("class") or "") and el.tag in ("i", "span", "div", "a", "em"):
+    elif BADGE_CLASS_RE.search(el.get("class") or "") and el.tag in _ICON_TAGS:
         return "generic"
     # A short label only: a news photo captioned "Bộ trưởng Bộ Công Thương phát biểu..." is no badge.
     if el.tag in ("img", "a") and len(texts.strip()) <= 80 and BADGE_TEXT_RE.search(texts):
@@ -173,6 +178,21 @@ def _anchor(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
             return node
         node = node.getparent()
     return None
+
+
+def _may_join_to_portal(href: str | None, base_url: str) -> bool:
+    """False only when ``is_portal_url(urljoin(base_url, href))`` is surely False and ``urljoin``
+    surely does not raise: then ``_link_of`` need not run.
+
+    The joined URL's host is copied from ``href`` or ``base_url`` (urlsplit only drops tabs and
+    newlines first), so "online.gov.vn" must occur in one of them. With ASCII and no brackets,
+    urlsplit has nothing to reject (IPv6 literals, NFKC-unsafe hosts), so skipping changes no
+    outcome, exceptions included.
+    """
+    both = f"{href or ''} {base_url}"
+    if not both.isascii() or "[" in both or "]" in both:
+        return True
+    return "online.gov.vn" in both.lower().replace("\t", "").replace("\r", "").replace("\n", "")
 
 
 def _link_of(el: lxml.html.HtmlElement, base_url: str) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ._blocks import blocks_of
+from ._blocks import Needles, blocks_with
 from .domains import is_vn_domain
 from .lexicons import BUSINESS_IDS, compile_terms
 from .types import Context, Page
@@ -40,6 +40,12 @@ ADDRESS_LABEL_RE = re.compile(r"(?<!\w)(?:địa\s+chỉ|trụ\s+sở|address|re
 _PLACES = compile_terms(FOREIGN_PLACES)
 _BUSINESS_IDS = compile_terms(BUSINESS_IDS)
 _ADDRESS_WINDOW = 160  # characters after an address label that still belong to the address
+# A literal of each alternative of FOREIGN_ENTITY_RE ("l\.?l\.?c" spelled out) and ADDRESS_LABEL_RE:
+# a block holding none of them yields no evidence.
+_NEEDLES = Needles(
+    ["pte", "private", "sdn", "gmbh", "llc", "l.lc", "ll.c", "l.l.c", "inc.", "limited", "株式会社", "有限公司"],
+    ["địa", "trụ", "address", "registered", "headquarters"],
+)
 
 
 def foreign_evidence(page: Page, context: Context) -> list[tuple[str, str, str | None]]:
@@ -58,7 +64,7 @@ def foreign_evidence(page: Page, context: Context) -> list[tuple[str, str, str |
 
 def _page_evidence(page: Page) -> list[tuple[str, str, str | None]]:
     found: list[tuple[str, str, str | None]] = []
-    for block in blocks_of(page.html):
+    for block in blocks_with(page.html, _NEEDLES):
         if len(block.text) > 600:
             continue
         entity = FOREIGN_ENTITY_RE.search(block.text)

@@ -18,7 +18,7 @@ import re
 from decimal import Decimal
 from typing import Iterable
 
-from ._blocks import blocks_of
+from ._blocks import Needles, blocks_with
 from .goods import GoodsMatch, Limits, classify
 from .lexicons import compile_terms
 from .rulebook import Rule
@@ -41,6 +41,8 @@ _PROMOTION = compile_terms(PROMOTION_TERMS)
 # "-20%", "Giảm 20%", "giảm ngay 50K", "giảm 100.000đ": an amount or rate off.
 _AMOUNT_OFF = re.compile(r"[-−–]\s?\d{1,2}(?:[.,]\d+)?\s?%|giảm\s+(?:ngay\s+|thêm\s+|sốc\s+)?\d", re.IGNORECASE)
 _MAX_SENTENCE = 280  # longer blocks are paragraphs of prose, not one promotion statement
+# What every ``_promotion_words`` match contains: a term, "%" or "giảm" (the two _AMOUNT_OFF forms).
+_PROMOTION_NEEDLES = Needles(PROMOTION_TERMS, ["%", "giảm"])
 
 # Page-model flags (detectors.offers_context) of amounts that are no promotion of the goods.
 _OFFER_SKIP_FLAGS = frozenset({"instalment", "shipping_fee", "second_hand"})
@@ -87,12 +89,14 @@ def _promotion_words(text: str) -> re.Match[str] | None:
 def _offer_findings(rule: Rule, offer: Offer, limits: Limits) -> list[Finding]:
     if offer.context_flags & _OFFER_SKIP_FLAGS:
         return []
-    matches = classify(f"{offer.name or ''} | {offer.snippet}", limits)
     how = _promoted(offer)
-    if how is None and rule.flag("flag_ecig_without_promotion"):
+    if how is None and not rule.flag("flag_ecig_without_promotion"):
+        return []  # a plain price: what the goods are does not matter (``classify`` is pure, skip it)
+    matches = classify(f"{offer.name or ''} | {offer.snippet}", limits)
+    if how is None:
         matches = [m for m in matches if m.category == "e-cigarette"]
         how = "offered for sale (e-cigarettes / heated tobacco may not be traded at all)"
-    if how is None or not matches:
+    if not matches:
         return []
     return [
         _finding(rule, m, how, offer.snippet, offer.css_path, offer_subject(offer.name, offer.price, m.category),
@@ -103,7 +107,7 @@ def _offer_findings(rule: Rule, offer: Offer, limits: Limits) -> list[Finding]:
 
 def _sentence_findings(rule: Rule, page: Page, limits: Limits) -> list[Finding]:
     findings = []
-    for block in blocks_of(page.html):
+    for block in blocks_with(page.html, _PROMOTION_NEEDLES):  # the others have no promotion words
         if block.in_nav or len(block.text) > _MAX_SENTENCE:
             continue
         promo = _promotion_words(block.text)

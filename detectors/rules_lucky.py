@@ -14,7 +14,7 @@ import functools
 import re
 from typing import Iterable
 
-from ._blocks import Block, blocks_of
+from ._blocks import Block, Needles, blocks_with
 from .lexicons import compile_terms
 from .rules_base import RuleRun, make_finding
 from .types import Finding, Page
@@ -49,6 +49,9 @@ DECIDES_RE = re.compile(r"(?<!\w)(?:theo|dựa|căn\s+cứ|trùng|so\s+sánh|đ�
 PRIZE_TERMS = ("trúng thưởng", "giải thưởng", "mã dự thưởng", "khách hàng", "may mắn", "chương trình", "nhận thưởng")
 _LUCKY = compile_terms(LUCKY_DRAW_TERMS)
 _PRIZE = compile_terms(PRIZE_TERMS)
+_LUCKY_NEEDLES = Needles.covering(LUCKY_DRAW_TERMS, ["quay", "thăm", "dự thưởng", "cào", "lucky", "spin to win"])
+# Every LOTTERY_RESULT_RE alternative holds "xổ" or "xs" ("xổ số", "xs", "xskt").
+_LOTTERY_NEEDLES = Needles(["xổ", "xs"])
 _MAX_EVIDENCE = 5
 
 
@@ -59,7 +62,7 @@ def lucky_draw_blocks(page: Page) -> list[Block]:
 @functools.lru_cache(maxsize=16)
 def _lucky_draw_blocks(html: str) -> tuple[Block, ...]:
     # Three rules ask for the same blocks of the same page.
-    return tuple(b for b in blocks_of(html) if not b.in_nav and _LUCKY.search(b.text))
+    return tuple(b for b in blocks_with(html, _LUCKY_NEEDLES) if not b.in_nav and _LUCKY.search(b.text))
 
 
 def check_lucky_draws(page: Page, run: RuleRun) -> Iterable[Finding]:
@@ -100,7 +103,7 @@ def check_lottery_results(page: Page, run: RuleRun) -> Iterable[Finding]:
     if rule is None or not page.signals.vietnamese_facing:
         return []
     page_has_draw = bool(lucky_draw_blocks(page))
-    for block in blocks_of(page.html):
+    for block in blocks_with(page.html, _LOTTERY_NEEDLES):
         lottery = LOTTERY_RESULT_RE.search(block.text)
         if not lottery or block.in_nav or len(block.text) > 600:
             continue
