@@ -228,7 +228,10 @@ def _vnd_amount(num: str, mags: str) -> Decimal | None:
         return None
     total = Decimal(0)
     for index, (word, trailing) in enumerate(parts):
-        scale = _MAGNITUDES[word.lower()]
+        scale = _MAGNITUDES.get(word.lower())
+        if scale is None:
+            # IGNORECASE also matches look-alike letters ("trıệu" with a dotless i): not a price we can read.
+            return None
         total += base * scale
         if not trailing:
             base = Decimal(0)

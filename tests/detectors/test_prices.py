@@ -231,3 +231,9 @@ def test_parse_percent(text: str, value: str, up_to: bool) -> None:
 )
 def test_parse_percent_rejects_what_is_not_a_discount(text: str) -> None:
     assert parse_percent(text) is None
+
+
+@pytest.mark.parametrize("text", ["1,5 trıệu", "2 TRİỆU", "1,5 trıeu đ"])
+def test_look_alike_letters_in_a_magnitude_word_are_no_price_and_no_crash(text: str) -> None:
+    # Found by a fuzzing pass: regex IGNORECASE matches dotless/dotted i, the magnitude table does not.
+    assert parse_price(text) is None
