@@ -20,7 +20,7 @@ def response_to_page(response: Response) -> Page | None:
 
 
 def _looks_like_html(response: TextResponse) -> bool:
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
     return "html" in content_type or (not content_type and b"<html" in response.body[:2048].lower())
 
 
@@ -32,11 +32,25 @@ def response_headers(response: Response) -> dict[str, Any]:
 
 
 def redirect_chain(response: Response) -> list[dict[str, Any]]:
-    urls = list(response.request.meta.get("redirect_urls", [])) if response.request else []
-    reasons = list(response.request.meta.get("redirect_reasons", [])) if response.request else []
-    hops = [{"url": url, "status": reason if isinstance(reason, int) else None,
-             "via": "http" if isinstance(reason, int) else str(reason)} for url, reason in zip(urls, reasons)]
-    return hops
+    """The hops Scrapy followed (HTTP 3xx, meta refresh) before ``response``, in order.
+
+    Same shape as a browser visit's chain (``DocumentRecorder.hops``): the URL left, its status
+    when known, how it was left (``http`` | ``meta-refresh`` | ``javascript``) and for where.
+    """
+    meta = response.request.meta if response.request else {}
+    urls = list(meta.get("redirect_urls", []))
+    reasons = list(meta.get("redirect_reasons", []))
+    targets = urls[1:] + [response.url]
+    return [{"url": url, "status": reason if isinstance(reason, int) else None, "via": _via(reason), "to": to}
+            for url, reason, to in zip(urls, reasons, targets)]
+
+
+def _via(reason: object) -> str:
+    # Scrapy's RedirectMiddleware gives the status; MetaRefreshMiddleware says "meta refresh";
+    # scrapy-playwright gives the status, or None for a hop whose response it did not see.
+    if isinstance(reason, int) or reason is None:
+        return "http"
+    return str(reason).replace(" ", "-")
 
 
 def snapshot_item(response: Response, page: Page | None, **extra: Any) -> PageSnapshotItem:
@@ -53,11 +67,14 @@ def snapshot_item(response: Response, page: Page | None, **extra: Any) -> PageSn
         redirect_chain=redirect_chain(response),
         server_ip=str(response.ip_address) if response.ip_address else None,
         tls=_tls_details(response),
+        rendered="playwright" in response.flags,
         **extra,
     )
 
 
 def _tls_details(response: Response) -> dict[str, Any] | None:
+    if response.request is not None and response.meta.get("playwright_security_details"):
+        return tls_from_browser(response.meta["playwright_security_details"])
     certificate = getattr(response, "certificate", None)
     if certificate is None:
         return None
@@ -71,3 +88,12 @@ def _tls_details(response: Response) -> dict[str, Any] | None:
         }
     except Exception:  # noqa: BLE001 - a malformed certificate must not lose the snapshot
         return {"error": "certificate could not be read"}
+
+
+def tls_from_browser(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Playwright's ``Response.security_details()`` in the shape of the static path's TLS details."""
+    if not details:
+        return None
+    return {"subject": details.get("subjectName"), "issuer": details.get("issuer"),
+            "protocol": details.get("protocol"), "valid_from": details.get("validFrom"),
+            "valid_to": details.get("validTo"), "source": "browser"}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from storage.config import StorageConfig
 
 from .netpolicy import parse_host_map
+from .rendermode import RenderModeError, RenderPolicy, parse_render_mode, parse_render_sites
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -23,6 +24,42 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class BrowserConfig:
+    """How and when pages are opened in the browser (docs/rendering.md)."""
+
+    render: RenderPolicy
+    evidence: bool  # screenshot, DOM and WARC for snapshots with findings
+    found: bool  # a Chromium was found (set by crawler.browser.BrowserAddon)
+    pages: int  # open pages at once (PLAYWRIGHT_MAX_PAGES_PER_CONTEXT)
+    navigation_timeout: float  # seconds, each page.goto / navigation
+    settle_timeout: float  # seconds to wait for the network to go quiet after load
+    redirect_wait: float  # seconds an ad landing page must stay put to count as landed
+    screenshot_max_height: int  # pixels; taller pages are cut there
+
+    @property
+    def usable(self) -> bool:
+        return self.found and (self.render.may_render() or self.evidence)
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> BrowserConfig:
+        try:
+            render = RenderPolicy(parse_render_mode(settings.get("ECWATCH_RENDER", "auto"), "ECWATCH_RENDER"),
+                                  parse_render_sites(settings.get("ECWATCH_RENDER_SITES")))
+        except RenderModeError as exc:
+            raise ConfigError(str(exc)) from None
+        return cls(
+            render=render,
+            evidence=settings.getbool("ECWATCH_EVIDENCE", True),
+            found=settings.getbool("ECWATCH_BROWSER_FOUND", False),
+            pages=_positive(settings, "ECWATCH_BROWSER_PAGES", 4, int),
+            navigation_timeout=_positive(settings, "ECWATCH_NAVIGATION_TIMEOUT", 20.0, float),
+            settle_timeout=_positive(settings, "ECWATCH_SETTLE_TIMEOUT", 3.0, float),
+            redirect_wait=_positive(settings, "ECWATCH_REDIRECT_WAIT", 1.0, float),
+            screenshot_max_height=_positive(settings, "ECWATCH_SCREENSHOT_MAX_HEIGHT", 16384, int),
+        )
+
+
+@dataclass(frozen=True)
 class EcwatchConfig:
     storage: StorageConfig
     portal_url: str
@@ -32,6 +69,8 @@ class EcwatchConfig:
     run_trigger: str
     max_pages_per_site: int
     host_map: dict[str, str]
+    allow_private_targets: bool
+    browser: BrowserConfig
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> EcwatchConfig:
@@ -46,6 +85,8 @@ class EcwatchConfig:
             run_trigger=str(settings.get("ECWATCH_RUN_TRIGGER") or "adhoc"),
             max_pages_per_site=settings.getint("ECWATCH_MAX_PAGES_PER_SITE", 200),
             host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
+            allow_private_targets=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS", False),
+            browser=BrowserConfig.from_settings(settings),
         )
 
     def judged_on(self) -> date:
@@ -68,3 +109,14 @@ def _parse_int(name: str, value: object) -> int | None:
         return int(str(value))
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+
+
+def _positive(settings: BaseSettings, name: str, default: float, kind: type[float] | type[int]) -> Any:
+    value = settings.get(name, default)
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a positive number, got {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be a positive number, got {value!r}")
+    return number

@@ -25,5 +25,7 @@ class PageSnapshotItem:
     ad_id: str | None = None
     findings: list[Finding] = field(default_factory=list)
     rules_version: str | None = None  # of the rules that produced ``findings``
-    # evidence captured in the browser visit: kind ("dom", "screenshot", "warc") -> bytes
+    # evidence captured in the browser visit: kind ("html", "dom", "screenshot", "warc") -> bytes;
+    # without an "html" one, the body is stored as the html artifact
     artifacts: dict[str, bytes] = field(default_factory=dict)
+    captured_at: datetime | None = None  # of the artifacts (UTC); None: fetched_at

@@ -1,4 +1,4 @@
-"""Detection and storage of every fetched page."""
+"""Detection, evidence and storage of every fetched page."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from storage.db import make_engine, session_scope
 from storage.repository import (
     SnapshotInput,
     StoredRegistry,
+    adopt_evidence,
     attach_artifact,
     save_findings,
     save_registry_records,
@@ -33,6 +34,7 @@ from storage.repository import (
 )
 
 from .config import EcwatchConfig
+from .evidence import EvidenceCollector
 from .items import PageSnapshotItem
 
 if TYPE_CHECKING:
@@ -42,7 +44,8 @@ logger = logging.getLogger(__name__)
 
 
 class DetectionPipeline:
-    """Runs the detectors on each page, resolving its portal badge links first (once each)."""
+    """Runs the detectors on each page, resolving its portal badge links first (once each), then
+    takes the browser evidence of a page whose findings need it (``crawler.evidence``)."""
 
     def __init__(self, config: EcwatchConfig, crawler: Crawler, rulebook: Rulebook) -> None:
         self.config = config
@@ -53,6 +56,7 @@ class DetectionPipeline:
         # One lookup per record path; pages arriving while it is under way wait for it.
         self._lookups: dict[str, asyncio.Future[None]] = {}
         self._engine = make_engine(config.storage.database_url)
+        self.evidence = EvidenceCollector(config, crawler, self._engine)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DetectionPipeline:
@@ -77,6 +81,7 @@ class DetectionPipeline:
         item.rules_version = self.rules_version
         for finding in item.findings:
             self.crawler.stats.inc_value(f"ecwatch/findings/{finding.rule}")
+        await self.evidence.collect(item)
         return item
 
     async def _resolve_portal_links(self, page: Page) -> None:
@@ -145,10 +150,13 @@ class StoragePipeline:
                 tls=item.tls, ad_id=item.ad_id,
             ))
             if item.findings or artifacts:
-                attach_artifact(session, snapshot, "html", body, item.fetched_at)
+                if "html" not in artifacts:  # no browser visit: the body as fetched is the document
+                    attach_artifact(session, snapshot, "html", body, item.fetched_at)
                 for kind, blob in artifacts.items():
-                    attach_artifact(session, snapshot, kind, blob, item.fetched_at)
+                    attach_artifact(session, snapshot, kind, blob, item.captured_at or item.fetched_at)
             saved = save_findings(session, snapshot, item.findings, item.rules_version)
+            if "screenshot" in artifacts:
+                adopt_evidence(session, snapshot, saved.ids)
         stats = self.crawler.stats
         stats.inc_value("ecwatch/snapshots")
         stats.inc_value("ecwatch/findings_new", saved.new)

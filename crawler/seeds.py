@@ -1,4 +1,8 @@
-"""Seed URLs from ``--url`` and ``--seeds FILE`` (one URL a line, or CSV with a ``url`` column)."""
+"""Seed URLs from ``--url`` and ``--seeds FILE`` (one URL a line, or CSV with a ``url`` column).
+
+A CSV may also have a ``render`` column (``always`` | ``never`` | ``auto``, empty: the settings'
+mode) for the seed's site; ``ECWATCH_RENDER_SITES`` wins over it (``crawler.rendermode``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .rendermode import RenderMode, RenderModeError, parse_render_mode
+
 
 class SeedError(ValueError):
     """A user mistake in the seeds: the message names the argument, file and line."""
@@ -16,19 +22,30 @@ class SeedError(ValueError):
 @dataclass(frozen=True)
 class SeedArguments:
     urls: tuple[str, ...]
+    render: tuple[tuple[str, RenderMode], ...] = ()  # (host, mode) from a seed CSV's render column
 
     @classmethod
     def parse(cls, urls: str | list[str] = "", seeds: str = "") -> SeedArguments:
         given = urls.replace(",", "\n").split() if isinstance(urls, str) else list(urls)
         collected = [check_url(url, "--url") for url in given]
+        render: dict[str, RenderMode] = {}
         if seeds:
-            collected.extend(read_seed_file(Path(seeds)))
+            rows = read_seed_rows(Path(seeds))
+            collected.extend(url for url, _ in rows)
+            render = _render_modes(rows, seeds)
         if not collected:
             raise SeedError("no seeds: give --url URL (repeatable) or --seeds FILE")
-        return cls(urls=tuple(dict.fromkeys(collected)))
+        return cls(urls=tuple(dict.fromkeys(collected)), render=tuple(render.items()))
+
+    @property
+    def render_sites(self) -> dict[str, RenderMode]:
+        return dict(self.render)
 
     def as_dict(self) -> dict[str, object]:
-        return {"urls": list(self.urls)}
+        arguments: dict[str, object] = {"urls": list(self.urls)}
+        if self.render:
+            arguments["render"] = {host: mode.value for host, mode in self.render}
+        return arguments
 
 
 def check_url(url: str, where: str) -> str:
@@ -40,6 +57,11 @@ def check_url(url: str, where: str) -> str:
 
 
 def read_seed_file(path: Path) -> list[str]:
+    return [url for url, _ in read_seed_rows(path)]
+
+
+def read_seed_rows(path: Path) -> list[tuple[str, tuple[int, RenderMode] | None]]:
+    """``(url, (line, render mode) or None)`` for each seed of the file."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -51,7 +73,7 @@ def read_seed_file(path: Path) -> list[str]:
         raise SeedError(f"--seeds: {path} has no URLs")
     if "url" in [c.strip().lower() for c in next(csv.reader([lines[0]]))]:
         return _read_csv(text, path)
-    return [check_url(line, f"--seeds {path} line {n}") for n, line in _numbered(text)]
+    return [(check_url(line, f"--seeds {path} line {n}"), None) for n, line in _numbered(text)]
 
 
 def _numbered(text: str) -> list[tuple[int, str]]:
@@ -59,14 +81,35 @@ def _numbered(text: str) -> list[tuple[int, str]]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _read_csv(text: str, path: Path) -> list[str]:
+def _read_csv(text: str, path: Path) -> list[tuple[str, tuple[int, RenderMode] | None]]:
     reader = csv.DictReader(io.StringIO(text))
-    column = next(name for name in reader.fieldnames or [] if name.strip().lower() == "url")
-    urls = []
+    names = {name.strip().lower(): name for name in reader.fieldnames or []}
+    rows: list[tuple[str, tuple[int, RenderMode] | None]] = []
     for row in reader:
-        value = (row.get(column) or "").strip()
-        if value:
-            urls.append(check_url(value, f"--seeds {path} line {reader.line_num}"))
-    if not urls:
+        where = f"--seeds {path} line {reader.line_num}"
+        value = (row.get(names["url"]) or "").strip()
+        if not value:
+            continue
+        mode = (row.get(names["render"]) or "").strip() if "render" in names else ""
+        try:
+            render = (reader.line_num, parse_render_mode(mode, f"{where}, render")) if mode else None
+        except RenderModeError as exc:
+            raise SeedError(str(exc)) from None
+        rows.append((check_url(value, where), render))
+    if not rows:
         raise SeedError(f"--seeds: {path} has a url column but no URLs")
-    return urls
+    return rows
+
+
+def _render_modes(rows: list[tuple[str, tuple[int, RenderMode] | None]], path: str) -> dict[str, RenderMode]:
+    """One mode per host; two rows of a host that disagree are a mistake worth naming."""
+    modes: dict[str, tuple[int, RenderMode]] = {}
+    for url, render in rows:
+        if render is None:
+            continue
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        earlier = modes.setdefault(host, render)
+        if earlier[1] is not render[1]:
+            raise SeedError(f"--seeds {path} line {render[0]}: render {render[1].value!r} for {host} "
+                            f"contradicts {earlier[1].value!r} on line {earlier[0]}")
+    return {host: mode for host, (_, mode) in modes.items()}

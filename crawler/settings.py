@@ -45,9 +45,19 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = os.environ.get("ECWATCH_LOG_LEVEL", "INFO")
 
 # --- components ----------------------------------------------------------------------------
+# The add-on wires scrapy-playwright in (DOWNLOAD_HANDLERS, PLAYWRIGHT_*) only when a Chromium is
+# found, so a crawl that renders nothing never needs a browser (crawler/browser.py).
+ADDONS = {
+    "crawler.browser.BrowserAddon": 0,
+}
 TWISTED_DNS_RESOLVER = "crawler.netpolicy.HostMapResolver"
 DOWNLOADER_MIDDLEWARES = {
     "crawler.netpolicy.PrivateTargetGuard": 50,
+    "crawler.middlewares.BrowserRequestMiddleware": 60,
+}
+SPIDER_MIDDLEWARES = {
+    # Closest to the engine: its re-render requests skip the depth count of the page they re-fetch.
+    "crawler.middlewares.RenderOnDemandMiddleware": 10,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.DetectionPipeline": 300,
@@ -70,3 +80,13 @@ ECWATCH_DETECT_ON = ""  # YYYY-MM-DD; "" = today in Asia/Ho_Chi_Minh
 ECWATCH_RUN_ID = os.environ.get("ECWATCH_RUN_ID", "")  # a run row created by the scheduler
 ECWATCH_RUN_TRIGGER = os.environ.get("ECWATCH_RUN_TRIGGER", "adhoc")
 ECWATCH_PROGRESS_INTERVAL = 5.0  # seconds; 0 disables progress lines
+
+# --- browser: rendering and evidence (docs/rendering.md) -------------------------------------
+ECWATCH_BROWSER_PAGES = 4  # browser pages open at once (one context); measured best on 2 cores
+ECWATCH_EVIDENCE = _env_bool("ECWATCH_EVIDENCE", True)  # screenshot + DOM + WARC of pages with findings
+ECWATCH_NAVIGATION_TIMEOUT = 20.0  # seconds for each browser navigation
+ECWATCH_REDIRECT_WAIT = 1.0  # seconds an ad landing page must stay put before it counts as landed
+ECWATCH_RENDER = os.environ.get("ECWATCH_RENDER", "auto")  # always | never | auto
+ECWATCH_RENDER_SITES = os.environ.get("ECWATCH_RENDER_SITES", "")  # "shop.vn=always,other.vn=never"
+ECWATCH_SCREENSHOT_MAX_HEIGHT = 16384  # pixels; an endless page is cut there
+ECWATCH_SETTLE_TIMEOUT = 3.0  # seconds to wait for the network to go quiet after the page loaded

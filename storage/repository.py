@@ -132,6 +132,42 @@ def dedup_key(rule: str, where: str, subject: str) -> str:
     return hashlib.sha256(f"{rule}\x1f{where}\x1f{subject}".encode()).hexdigest()
 
 
+def detected_key(detected: DetectedFinding, domain: str, url: str) -> str:
+    """The ``dedup_key`` a detected finding gets on the page ``url`` of the site ``domain``."""
+    return dedup_key(detected.rule, domain if detected.scope == "site" else url, detected.subject)
+
+
+def findings_needing_evidence(session: Session, keys: Iterable[str], kind: str = "screenshot") -> set[str]:
+    """Those of ``keys`` with no stored finding yet, or whose finding's snapshot has no ``kind`` artifact."""
+    wanted = set(keys)
+    if not wanted:
+        return set()
+    covered = (select(Finding.dedup_key)
+               .join(Artifact, Artifact.snapshot_id == Finding.snapshot_id)
+               .where(Finding.dedup_key.in_(wanted), Artifact.kind == kind))
+    return wanted - set(session.scalars(covered))
+
+
+def adopt_evidence(session: Session, snapshot: PageSnapshot, finding_ids: Iterable[int],
+                   kind: str = "screenshot") -> int:
+    """Point those findings whose snapshot has no ``kind`` artifact at ``snapshot``, which has one.
+
+    A finding first seen without a browser keeps its first observation date but gets the later,
+    complete evidence. Returns how many findings moved.
+    """
+    ids = set(finding_ids)
+    if not ids:
+        return 0
+    with_kind = select(Artifact.snapshot_id).where(Artifact.kind == kind)
+    moved = 0
+    for row in session.scalars(select(Finding).where(Finding.id.in_(ids), Finding.snapshot_id.not_in(with_kind))):
+        if row.snapshot_id != snapshot.id:
+            row.snapshot_id = snapshot.id
+            moved += 1
+    session.flush()
+    return moved
+
+
 @dataclass
 class FindingsSaved:
     new: int = 0
@@ -151,8 +187,7 @@ def save_findings(session: Session, snapshot: PageSnapshot, findings: Iterable[D
     seen_keys: set[str] = set()
     now = utcnow()
     for detected in findings:
-        where = snapshot.site.domain if detected.scope == "site" else snapshot.final_url
-        key = dedup_key(detected.rule, where, detected.subject)
+        key = detected_key(detected, snapshot.site.domain, snapshot.final_url)
         if key in seen_keys:
             continue
         seen_keys.add(key)
@@ -166,6 +201,7 @@ def save_findings(session: Session, snapshot: PageSnapshot, findings: Iterable[D
             saved.updated += 1
             if row.status == "retracted":
                 row.status = "open"
+            row.ad_id = row.ad_id or snapshot.ad_id  # also seen behind an ad: keep which one
         _copy_detected(row, detected, rules_version)
         row.last_seen_at = max(row.last_seen_at or now, snapshot.fetched_at)
         session.flush()

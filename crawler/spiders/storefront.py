@@ -12,6 +12,7 @@ from detectors import registrable_domain
 from detectors.types import Page
 
 from ..adapters import response_to_page, snapshot_item
+from ..browserpage import close_page
 from ..config import EcwatchConfig
 from ..links import FOLLOWED_KINDS, LinkKind, classify, normalize
 from ..seeds import SeedArguments
@@ -24,7 +25,9 @@ class StorefrontSpider(scrapy.Spider):
     """Crawls each seed's registrable domain: products, categories, pagination, promotions.
 
     Arguments (``-a`` / ``ecwatch crawl``): ``urls`` (newline- or comma-separated),
-    ``seeds`` (a file: one URL a line, or CSV with a ``url`` column).
+    ``seeds`` (a file: one URL a line, or CSV with a ``url`` and an optional ``render`` column).
+    Pages are rendered in the browser per site (``always`` | ``never`` | ``auto``): see
+    ``crawler.middlewares``; this spider only parses what it is given.
     """
 
     name = "storefront"
@@ -32,6 +35,7 @@ class StorefrontSpider(scrapy.Spider):
     def __init__(self, urls: str = "", seeds: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.arguments = SeedArguments.parse(urls=urls, seeds=seeds)
+        self.render_sites = self.arguments.render_sites  # read by crawler.middlewares
         self.allowed_sites = {registrable_domain(url) for url in self.arguments.urls}
         self._seen: set[str] = set()
         self._pages_per_site: Counter[str] = Counter()
@@ -55,11 +59,14 @@ class StorefrontSpider(scrapy.Spider):
         if page is not None:
             yield from self._follow_links(page)
 
-    def on_error(self, failure: Any) -> None:
+    async def on_error(self, failure: Any) -> None:
+        request = getattr(failure, "request", None)
+        if request is not None:
+            await close_page(request.meta.get("playwright_page"))  # a browser page is never left open
         self.crawler.stats.inc_value("ecwatch/errors")
         self.crawler.stats.inc_value(f"ecwatch/errors/{failure.type.__name__}")
-        self.logger.warning("Failed %s: %s", failure.request.url if hasattr(failure, "request") else "?",
-                            failure.getErrorMessage())
+        self.logger.warning("Failed %s: %s", request.url if request is not None else "?",
+                            failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else "")
 
     def _follow_links(self, page: Page) -> Iterator[scrapy.Request]:
         for link in page.links:

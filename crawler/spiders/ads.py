@@ -1,0 +1,129 @@
+"""The ads spider: follows each ad or affiliate link to its landing page and keeps the whole way.
+
+Arguments (``-a`` / ``ecwatch crawl ads``): ``links`` and/or ``seeds``, CSV files with
+``ad_id, source, url, first_seen`` (``crawler.adlinks``).
+
+Each click URL is opened in the browser (an ``ecwatch_render="visit"``), which follows HTTP
+redirects, meta refreshes and JavaScript ``location`` changes until the page stays put for
+``ECWATCH_REDIRECT_WAIT`` seconds. Every hop is kept in order (``redirect_chain``) and in the WARC;
+the landing page is captured (screenshot, DOM, WARC) in that same visit and goes to the
+detectors with the ad's id, so its findings carry it. Off-site hops are the point here, so
+nothing is filtered as off-site; the private-target guard still applies to every hop.
+
+Without a browser (or for a ``never`` site) the link is fetched over plain HTTP: Scrapy follows
+3xx and meta refreshes, but a JavaScript hop ends the chain (``ecwatch/ads/static_only``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, AsyncIterator
+
+import scrapy
+from scrapy.http import Response
+
+from ..adapters import response_to_page, snapshot_item
+from ..adlinks import AdArguments, AdLink
+from ..browserpage import close_page
+from ..config import EcwatchConfig
+from ..evidence import CaptureOptions, Evidence, capture_page
+from ..items import PageSnapshotItem
+from ..rendermode import RenderMode
+
+if TYPE_CHECKING:
+    from ..recorder import DocumentRecorder
+
+
+ERROR_STATUSES = list(range(400, 600))
+
+
+class AdsSpider(scrapy.Spider):
+    name = "ads"
+
+    def __init__(self, links: str = "", seeds: str = "", urls: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.arguments = AdArguments.parse(links=links, seeds=seeds, urls=urls)
+        # Read at start: the spider exists before the add-ons (crawler.browser.BrowserAddon) ran.
+        self.config: EcwatchConfig | None = None
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for link in self.arguments.links:
+            self.crawler.stats.inc_value("ecwatch/ads/links")
+            yield scrapy.Request(
+                link.url, callback=self.parse_landing, errback=self.on_error, dont_filter=True,
+                meta={"ecwatch_ad": link.ad_id, "ecwatch_render": self._visit_kind(link),
+                      # An expired campaign's 404 is still evidence. Not handle_httpstatus_all:
+                      # that would stop Scrapy following the redirects of a plain-HTTP visit.
+                      "handle_httpstatus_list": ERROR_STATUSES},
+            )
+
+    async def parse_landing(self, response: Response) -> AsyncIterator[PageSnapshotItem]:
+        ad_id = response.meta["ecwatch_ad"]
+        page = response.meta.get("playwright_page")
+        if page is None:
+            self.crawler.stats.inc_value("ecwatch/ads/static_only")
+            yield snapshot_item(response, response_to_page(response), ad_id=ad_id)
+            return
+        recorder: DocumentRecorder = response.meta["ecwatch_recorder"]
+        options = CaptureOptions.from_config(self._config().browser)
+        evidence: Evidence | None = None
+        try:
+            evidence = await asyncio.wait_for(capture_page(page, recorder, options), options.timeout)
+        except Exception as exc:  # noqa: BLE001 - keep the landing page and its chain without the files
+            self.crawler.stats.inc_value("ecwatch/evidence/failed")
+            self.crawler.stats.inc_value(f"ecwatch/evidence/failed/{type(exc).__name__}")
+            self.logger.warning("No evidence files for ad %s (%s): %s", ad_id, response.url, exc)
+        finally:
+            await close_page(page)
+        if evidence is None:
+            await recorder.drain()
+            yield self._landing(response, ad_id, chain=recorder.hops(response.url))
+            return
+        self.crawler.stats.inc_value("ecwatch/evidence/captured")
+        yield self._landing(response, ad_id, evidence=evidence)
+
+    async def on_error(self, failure: Any) -> None:
+        request = failure.request
+        await close_page(request.meta.get("playwright_page"))
+        self.crawler.stats.inc_value("ecwatch/errors")
+        self.crawler.stats.inc_value(f"ecwatch/errors/{failure.type.__name__}")
+        message = failure.getErrorMessage()
+        self.logger.warning("Ad %s (%s) failed: %s", request.meta.get("ecwatch_ad"), request.url,
+                            message.splitlines()[0] if message else failure.type.__name__)
+
+    def _landing(self, response: Response, ad_id: str, evidence: Evidence | None = None,
+                 chain: list[dict[str, Any]] | None = None) -> PageSnapshotItem:
+        item = snapshot_item(response, response_to_page(response), ad_id=ad_id)
+        item.requested_url = response.request.url if response.request else item.requested_url
+        item.redirect_chain = evidence.redirect_chain if evidence is not None else (chain or [])
+        if evidence is not None:
+            # The response Scrapy got is the first document after the HTTP redirects; the
+            # landing page's own status and headers are the recorder's last document.
+            item.status = evidence.status or item.status
+            item.headers = _headers(evidence.headers) or item.headers
+            evidence.apply_to(item)
+        stats = self.crawler.stats
+        stats.inc_value("ecwatch/ads/landed")
+        stats.inc_value("ecwatch/ads/hops", len(item.redirect_chain))
+        if evidence is not None and response.meta["playwright_page_methods"][0].result is False:
+            stats.inc_value("ecwatch/ads/still_moving")
+            self.logger.warning("Ad %s kept navigating; stored where it was at the deadline: %s", ad_id, item.final_url)
+        return item
+
+    def _visit_kind(self, link: AdLink) -> str | bool:
+        browser = self._config().browser
+        if browser.found and browser.render.mode_for(link.url) is not RenderMode.NEVER:
+            return "visit"
+        return False  # plain HTTP, and no render on demand either: the chain is what matters
+
+    def _config(self) -> EcwatchConfig:
+        if self.config is None:
+            self.config = EcwatchConfig.from_settings(self.crawler.settings)
+        return self.config
+
+
+def _headers(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    for name, value in pairs:
+        headers.setdefault(name, []).append(value)
+    return headers
