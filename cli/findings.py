@@ -30,6 +30,7 @@ def finding_record(finding: Finding, config: StorageConfig) -> dict[str, Any]:
         "message": finding.message,
         "evidence": finding.evidence,
         "status": finding.status,
+        "ad_id": finding.ad_id,
         "artifacts": [
             {"kind": artifact.kind, "path": str(config.data_dir / artifact.path), "sha256": artifact.sha256}
             for artifact in sorted(finding.snapshot.artifacts, key=lambda a: a.kind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from io import BytesIO
 from pathlib import Path
 from typing import Iterator
@@ -12,7 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from cli.demosite import DemoSite
 from storage.models import PageSnapshot
 
-from .crawls import NO_BROWSER, Crawl, crawl
+from .crawls import NO_BROWSER, Crawl, crawl, run_ecwatch
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +105,11 @@ def test_a_bad_ad_links_file_is_one_clear_error(site: DemoSite, tmp_path: Path) 
     assert result.completed.returncode != 0
     assert result.completed.stderr.strip().splitlines() == [
         f"Error: ad links {links} line 3, url: 't.vn/c/2' is not an http(s) URL"]
+
+
+@pytest.mark.browser
+def test_the_findings_export_names_the_ad(ads: Crawl) -> None:
+    listed = run_ecwatch(["findings", "--format", "jsonl"], ads.data_dir)
+    assert listed.completed.returncode == 0, listed.completed.stderr
+    ad_ids = {json.loads(line)["ad_id"] for line in listed.completed.stdout.splitlines()}
+    assert {"AD001", "AD002", "AD003"} <= ad_ids
