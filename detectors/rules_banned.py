@@ -129,6 +129,7 @@ def _finding(rule: Rule, match: GoodsMatch, how: str, snippet: str, css_path: st
         evidence={"snippet": snippet, "css_path": css_path, "category": match.category, "term": match.term,
                   "promotion": how, **match.detail, **values},
         subject=subject,
+        scope="site",  # one product or sentence promoted on several pages is one flag
     )
 
 

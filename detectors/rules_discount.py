@@ -132,7 +132,9 @@ def _discount_finding(rule: Rule, run: RuleRun, offer: Offer, measured: _Measure
             "date": run.context.on.isoformat(),
             "source": offer.source,
         },
+        # The same product at the same prices on a listing and on its own page is one flag for the site.
         subject=offer_subject(offer.name, offer.price, offer.reference_price),
+        scope="site",
         uncertain=window_doubts(run.uncertain_windows()),
     )
 
@@ -237,5 +239,6 @@ def _gift_finding(rule: Rule, run: RuleRun, block: Block, offer: Offer, value: D
             "date": run.context.on.isoformat(),
         },
         subject=f"gift:{short_hash(block.text)}",
+        scope="site",
         uncertain=window_doubts(run.uncertain_windows()),
     )

@@ -13,7 +13,7 @@ from typing import Iterable
 
 from ._blocks import Block, blocks_of
 from .lexicons import compile_terms
-from .rules_base import RuleRun, make_finding
+from .rules_base import RuleRun, make_finding, short_hash
 from .rules_lucky import lucky_draw_blocks
 from .types import Finding, Page
 
@@ -72,7 +72,9 @@ def check_promotion_info(page: Page, run: RuleRun) -> Iterable[Finding]:
         "the promotion time (start and end dates) must be public (Commercial Law Art. 97(1)(d)).",
         evidence={"snippet": program.text, "css_path": program.css_path, "dates_found": dates[:5],
                   "missing": missing},
-        subject="promotion-info",
+        # The same banner on every page of a shop is one program, so one finding for the site.
+        subject=f"promotion-info:{short_hash(program.text)}",
+        scope="site",
     )]
 
 

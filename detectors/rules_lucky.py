@@ -16,7 +16,7 @@ from typing import Iterable
 
 from ._blocks import Block, Needles, blocks_with
 from .lexicons import compile_terms
-from .rules_base import RuleRun, make_finding
+from .rules_base import RuleRun, make_finding, short_hash
 from .types import Finding, Page
 
 __all__ = ["check_lottery_results", "check_lucky_draws", "lucky_draw_blocks"]
@@ -94,7 +94,8 @@ def check_lucky_draws(page: Page, run: RuleRun) -> Iterable[Finding]:
             "lucky_draw_texts": [b.text for b in blocks[:_MAX_EVIDENCE]],
             "registration_reference": reference.group(0) if reference else None,
         },
-        subject="lucky-draw",
+        subject=f"lucky-draw:{short_hash(first.text)}",  # one program shown site-wide is one finding
+        scope="site",
     )]
 
 
@@ -114,6 +115,7 @@ def check_lottery_results(page: Page, run: RuleRun) -> Iterable[Finding]:
             message=f"Promotion rules use state lottery results to pick winners ({lottery.group(0)!r}); "
             "lottery results may not determine promotional winners.",
             evidence={"snippet": block.text, "css_path": block.css_path, "term": lottery.group(0)},
-            subject="lottery-results",
+            subject=f"lottery-results:{short_hash(block.text)}",
+            scope="site",
         )]
     return []
