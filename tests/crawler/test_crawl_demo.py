@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -16,11 +12,12 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from cli.demo import demo_overrides
-from crawler.browser import missing_browser_hint
 from cli.demosite import DemoSite
+from crawler.browser import missing_browser_hint
 from storage.db import make_engine, session_scope
-from storage.models import CrawlRun, Finding, PageSnapshot, RegistryRecordRow
+from storage.models import CrawlRun, Finding, RegistryRecordRow
+
+from .crawls import Crawl, crawl, run_ecwatch
 
 
 def browser_found() -> bool:
@@ -33,54 +30,19 @@ def demo_site() -> Iterator[DemoSite]:
         yield site
 
 
-@dataclass
-class CrawlResult:
-    completed: subprocess.CompletedProcess[str]
-    data_dir: Path
-
-    @property
-    def database_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'ecwatch.db'}"
-
-
-def run_ecwatch(args: list[str], data_dir: Path, extra_env: dict[str, str] | None = None) -> CrawlResult:
-    env = {**os.environ, "ECWATCH_DATA_DIR": str(data_dir), **(extra_env or {})}
-    env.pop("ECWATCH_DATABASE_URL", None)
-    completed = subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, capture_output=True, text=True,
-                               timeout=600, cwd=Path(__file__).resolve().parents[2])
-    return CrawlResult(completed, data_dir)
-
-
-def crawl_demo(site: DemoSite, data_dir: Path, allow_private: bool = True) -> CrawlResult:
-    overrides = demo_overrides(site)
-    overrides["ECWATCH_ALLOW_PRIVATE_TARGETS"] = allow_private
-    overrides["ECWATCH_DETECT_ON"] = "2026-11-20"
-    args = ["crawl", "storefront"]
-    for url in site.seeds():
-        args += ["--url", url]
-    for name, value in overrides.items():
-        args += ["-s", f"{name}={value}"]
-    return run_ecwatch(args, data_dir)
+def crawl_demo(site: DemoSite, data_dir: Path, allow_private: bool = True) -> Crawl:
+    return crawl(site, data_dir, "storefront", urls=site.seeds(),
+                 settings={"ECWATCH_ALLOW_PRIVATE_TARGETS": allow_private})
 
 
 @pytest.fixture(scope="module")
-def crawled(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> CrawlResult:
+def crawled(demo_site: DemoSite, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     result = crawl_demo(demo_site, tmp_path_factory.mktemp("crawl"))
     assert result.completed.returncode == 0, result.completed.stdout + result.completed.stderr
     return result
 
 
-def _snapshots(result: CrawlResult) -> list[PageSnapshot]:
-    engine = make_engine(result.database_url)
-    with session_scope(engine) as session:
-        rows = session.scalars(select(PageSnapshot)).all()
-        for row in rows:
-            _ = row.site.domain
-    engine.dispose()
-    return list(rows)
-
-
-def _findings(result: CrawlResult) -> list[tuple[str, str, str, str]]:
+def _findings(result: Crawl) -> list[tuple[str, str, str, str]]:
     engine = make_engine(result.database_url)
     with session_scope(engine) as session:
         rows = [(f.site.domain, f.rule, f.url, f.status) for f in session.scalars(select(Finding))]
@@ -88,8 +50,8 @@ def _findings(result: CrawlResult) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def test_the_crawl_stores_every_shop_with_its_evidence(crawled: CrawlResult, demo_site: DemoSite) -> None:
-    snapshots = _snapshots(crawled)
+def test_the_crawl_stores_every_shop_with_its_evidence(crawled: Crawl, demo_site: DemoSite) -> None:
+    snapshots = crawled.snapshots()
     sites = {s.site.domain for s in snapshots}
     assert {"demo-thoitrang.vn", "demo-giadung.vn", "demo-chosi.vn", "demo-banhang.vn"} <= sites
     assert len(snapshots) >= 20
@@ -101,26 +63,26 @@ def test_the_crawl_stores_every_shop_with_its_evidence(crawled: CrawlResult, dem
     assert "Crawl run" in crawled.completed.stdout and "findings" in crawled.completed.stdout
 
 
-def test_the_crawl_skips_login_cart_account_search_and_robots_disallowed_pages(crawled: CrawlResult) -> None:
-    paths = [urlsplit(s.final_url).path.lower() for s in _snapshots(crawled)]
-    queries = [urlsplit(s.final_url).query.lower() for s in _snapshots(crawled)]
+def test_the_crawl_skips_login_cart_account_search_and_robots_disallowed_pages(crawled: Crawl) -> None:
+    paths = [urlsplit(s.final_url).path.lower() for s in crawled.snapshots()]
+    queries = [urlsplit(s.final_url).query.lower() for s in crawled.snapshots()]
     for word in ("login", "dang-nhap", "cart", "gio-hang", "account", "tai-khoan", "checkout", "search", "tim-kiem"):
         assert not any(word in path for path in paths), word
     assert not any("q=" in q.split("&")[0] for q in queries)
     assert not any(path.startswith("/private/") for path in paths)
 
 
-def test_the_crawl_run_is_recorded_with_counts(crawled: CrawlResult) -> None:
+def test_the_crawl_run_is_recorded_with_counts(crawled: Crawl) -> None:
     engine = make_engine(crawled.database_url)
     with session_scope(engine) as session:
         [run] = session.scalars(select(CrawlRun)).all()
         assert run.status == "finished" and run.spider == "storefront"
-        assert run.pages == len(_snapshots(crawled)) and run.findings > 0
+        assert run.pages == len(crawled.snapshots()) and run.findings > 0
         assert run.finished_at is not None and run.log_path and Path(run.log_path).exists()
     engine.dispose()
 
 
-def test_badges_are_verified_against_the_portal_records_fetched_during_the_crawl(crawled: CrawlResult) -> None:
+def test_badges_are_verified_against_the_portal_records_fetched_during_the_crawl(crawled: Crawl) -> None:
     engine = make_engine(crawled.database_url)
     with session_scope(engine) as session:
         records = {r.record_id: (r.domain, r.kind) for r in session.scalars(select(RegistryRecordRow))}
@@ -136,14 +98,14 @@ def test_badges_are_verified_against_the_portal_records_fetched_during_the_crawl
     assert not {"ECOM-NOTIFY-MISSING", "ECOM-BADGE-FAKE"} & rules_by_site.get("demo-thoitrang.vn", set())
 
 
-def test_promotion_findings_on_the_demo_shops(crawled: CrawlResult) -> None:
+def test_promotion_findings_on_the_demo_shops(crawled: Crawl) -> None:
     rules = Counter(rule for _, rule, _, _ in _findings(crawled))
     for rule in ("PROMO-DISC-50", "PROMO-BANNED-GOODS", "PROMO-LUCKY-REG", "PROMO-LUCKY-LOTTERY",
                  "PROMO-INFO-MISSING"):
         assert rules[rule] >= 1, (rule, rules)
 
 
-def test_findings_jsonl_lists_artifacts_with_matching_hashes(crawled: CrawlResult) -> None:
+def test_findings_jsonl_lists_artifacts_with_matching_hashes(crawled: Crawl) -> None:
     result = run_ecwatch(["findings", "--format", "jsonl"], crawled.data_dir)
     assert result.completed.returncode == 0, result.completed.stderr
     lines = [json.loads(line) for line in result.completed.stdout.splitlines()]
@@ -162,16 +124,16 @@ def test_findings_jsonl_lists_artifacts_with_matching_hashes(crawled: CrawlResul
 def test_recrawling_the_same_evidence_does_not_duplicate_findings(demo_site: DemoSite, tmp_path: Path) -> None:
     first = crawl_demo(demo_site, tmp_path / "twice")
     assert first.completed.returncode == 0, first.completed.stderr
-    findings_before, snapshots_before = sorted(_findings(first)), len(_snapshots(first))
+    findings_before, snapshots_before = sorted(_findings(first)), len(first.snapshots())
     second = crawl_demo(demo_site, tmp_path / "twice")
     assert second.completed.returncode == 0, second.completed.stderr
-    assert len(_snapshots(second)) == 2 * snapshots_before  # each crawl keeps its own evidence
+    assert len(second.snapshots()) == 2 * snapshots_before  # each crawl keeps its own evidence
     assert sorted(_findings(second)) == findings_before
 
 
 def test_private_targets_are_refused_without_the_switch(demo_site: DemoSite, tmp_path: Path) -> None:
     result = crawl_demo(demo_site, tmp_path / "refused", allow_private=False)
-    assert _snapshots(result) == []
+    assert result.snapshots() == []
     log = next((tmp_path / "refused" / "logs").glob("crawl-*.log")).read_text(encoding="utf-8")
     assert "Refused http://demo-" in log and "non-public 127.0.0.1" in log
     assert "Traceback" not in result.completed.stderr
