@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .seeds import SeedError, check_url
+from .seeds import SeedError, check_url, read_user_file
 
 COLUMNS = ("ad_id", "source", "url", "first_seen")
 AD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")  # fits Finding.ad_id (128)
@@ -62,12 +62,7 @@ class AdArguments:
 
 
 def read_ad_links(path: Path) -> list[AdLink]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AdLinksError(f"ad links: file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AdLinksError(f"ad links: cannot read {path}: {exc}") from None
+    text = read_user_file(path, "ad links", AdLinksError)
     reader = csv.DictReader(io.StringIO(text))
     names = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
     missing = [column for column in COLUMNS if column not in names]

@@ -56,18 +56,23 @@ def check_url(url: str, where: str) -> str:
     return url
 
 
+def read_user_file(path: Path, label: str, error: type[ValueError]) -> str:
+    """A user's UTF-8 text file (BOM allowed); a missing or unreadable file is ``error`` naming it."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"{label}: file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{label}: cannot read {path}: {exc}") from None
+
+
 def read_seed_file(path: Path) -> list[str]:
     return [url for url, _ in read_seed_rows(path)]
 
 
 def read_seed_rows(path: Path) -> list[tuple[str, tuple[int, RenderMode] | None]]:
     """``(url, (line, render mode) or None)`` for each seed of the file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SeedError(f"--seeds: file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SeedError(f"--seeds: cannot read {path}: {exc}") from None
+    text = read_user_file(path, "--seeds", SeedError)
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise SeedError(f"--seeds: {path} has no URLs")
