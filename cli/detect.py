@@ -48,8 +48,7 @@ def load_registry(registry_csv: Path | None) -> Registry:
     engine = open_database()
     try:
         with session_scope(engine) as session:
-            stored = StoredRegistry(session)
-            return InMemoryRegistry([r for rid in sorted(stored.known_record_ids()) for r in stored.by_record_id(rid)])
+            return InMemoryRegistry(StoredRegistry(session).all_records())
     finally:
         engine.dispose()
 

@@ -8,7 +8,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 
 from detectors import (
     InMemoryRegistry,
@@ -64,9 +63,7 @@ class DetectionPipeline:
 
     def open_spider(self) -> None:
         with session_scope(self._engine) as session:
-            registry = StoredRegistry(session)
-            records = [r for rid in registry.known_record_ids() for r in registry.by_record_id(rid)]
-        self.registry = InMemoryRegistry(records)
+            self.registry = InMemoryRegistry(StoredRegistry(session).all_records())
 
     def close_spider(self) -> None:
         self._engine.dispose()
@@ -108,7 +105,7 @@ class DetectionPipeline:
         self.crawler.stats.inc_value("ecwatch/portal/requests")
         try:
             response = await self.crawler.engine.download_async(request)
-        except (IgnoreRequest, Exception) as exc:  # noqa: BLE001 - a portal outage must not stop the crawl
+        except Exception as exc:  # noqa: BLE001 - a refused request or a portal outage must not stop the crawl
             self.crawler.stats.inc_value("ecwatch/portal/errors")
             logger.warning("Could not fetch portal record %s: %s", url, exc)
             return None

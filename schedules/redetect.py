@@ -120,8 +120,7 @@ def judged_on(snapshot: PageSnapshot) -> date:
 
 def _load_registry(engine: Engine) -> InMemoryRegistry:
     with session_scope(engine) as session:
-        stored = StoredRegistry(session)
-        return InMemoryRegistry([r for rid in sorted(stored.known_record_ids()) for r in stored.by_record_id(rid)])
+        return InMemoryRegistry(StoredRegistry(session).all_records())
 
 
 def _content_type(headers: Mapping[str, object]) -> str:

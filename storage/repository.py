@@ -314,5 +314,7 @@ class StoredRegistry:
         rows = self._session.scalars(select(RegistryRecordRow).where(RegistryRecordRow.domain == domain))
         return [_to_record(row) for row in rows]
 
-    def known_record_ids(self) -> set[str]:
-        return set(self._session.scalars(select(RegistryRecordRow.record_id)))
+    def all_records(self) -> list[RegistryRecord]:
+        """Every stored record in one query (loaded into memory at the start of a crawl or a batch)."""
+        rows = self._session.scalars(select(RegistryRecordRow).order_by(RegistryRecordRow.id))
+        return [_to_record(row) for row in rows]

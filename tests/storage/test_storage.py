@@ -164,6 +164,7 @@ def test_registry_records_upsert_and_lookup(engine: Engine) -> None:
         assert found.status == "revoked" and found.company == "Công ty TNHH Thời Trang Demo"
         assert registry.by_domain("demo-thoitrang.vn") == [found]
         assert registry.by_domain("other.vn") == []
+        assert registry.all_records() == [found]
 
 
 def test_a_failed_transaction_leaves_no_half_written_records(engine: Engine, tmp_path: Path) -> None:
