@@ -21,6 +21,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
 
+from .pairs import split_pairs
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -43,14 +45,7 @@ def parse_host_map(value: str | Mapping[str, str] | None) -> dict[str, str]:
     if isinstance(value, Mapping):
         pairs = list(value.items())
     else:
-        pairs = []
-        for item in value.replace(";", ",").split(","):
-            if not item.strip():
-                continue
-            host, sep, address = item.partition("=")
-            if not sep:
-                raise HostMapError(f"ECWATCH_HOST_MAP entry {item.strip()!r} is not HOST=IP")
-            pairs.append((host, address))
+        pairs = split_pairs(value, "ECWATCH_HOST_MAP entry", "HOST=IP", HostMapError)
     result = {}
     for host, address in pairs:
         try:

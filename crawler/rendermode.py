@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from detectors import registrable_domain
 
+from .pairs import split_pairs
+
 
 class RenderMode(str, Enum):
     ALWAYS = "always"
@@ -43,7 +45,10 @@ def parse_render_sites(value: str | Mapping[str, str] | None,
     """``"shop.vn=always,other.vn=never"`` (or a dict) -> ``{site: mode}``."""
     if not value:
         return {}
-    pairs = list(value.items()) if isinstance(value, Mapping) else _pairs(value, where)
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    else:
+        pairs = split_pairs(value, f"{where}: entry", "SITE=MODE", RenderModeError)
     result: dict[str, RenderMode] = {}
     for site, mode in pairs:
         key = _site_key(site)
@@ -51,18 +56,6 @@ def parse_render_sites(value: str | Mapping[str, str] | None,
             raise RenderModeError(f"{where}: empty site name in {site}={mode}")
         result[key] = parse_render_mode(mode, f"{where} {key}")
     return result
-
-
-def _pairs(value: str, where: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in value.replace(";", ",").split(","):
-        if not item.strip():
-            continue
-        site, sep, mode = item.partition("=")
-        if not sep:
-            raise RenderModeError(f"{where}: entry {item.strip()!r} is not SITE=MODE")
-        pairs.append((site, mode))
-    return pairs
 
 
 def _site_key(site_or_url: str) -> str:
