@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
 
 import click
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from storage.config import StorageConfig
-from storage.db import make_engine
+from storage.db import make_engine, session_scope
 from storage.migrate import is_up_to_date, upgrade
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -42,6 +44,23 @@ def open_database(config: StorageConfig | None = None) -> Engine:
     except OperationalError as exc:
         raise click.ClickException(f"cannot open the database {redacted_url(config.database_url)}: {exc.orig}") from None
     return engine
+
+
+@contextmanager
+def database(config: StorageConfig | None = None) -> Iterator[Engine]:
+    """``open_database`` for the length of a ``with`` block."""
+    engine = open_database(config)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def database_session(config: StorageConfig | None = None) -> Iterator[Session]:
+    """One transaction on an up-to-date database, which is closed afterwards."""
+    with database(config) as engine, session_scope(engine) as session:
+        yield session
 
 
 def redacted_url(url: str) -> str:

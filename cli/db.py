@@ -6,11 +6,11 @@ import click
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
-from storage.db import make_engine, session_scope
+from storage.db import make_engine
 from storage.migrate import current_revision, upgrade
 from storage.repository import list_runs
 
-from .common import CONTEXT_SETTINGS, console, open_database, redacted_url, storage_config
+from .common import CONTEXT_SETTINGS, console, database_session, redacted_url, storage_config
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -54,23 +54,19 @@ def runs(limit: int) -> None:
     \b
         ecwatch runs --limit 5
     """
-    engine = open_database()
-    try:
-        with session_scope(engine) as session:
-            rows = list_runs(session, limit)
-            table = Table(title="Crawl runs")
-            for column in ("id", "spider", "trigger", "status", "started (UTC)", "finished (UTC)", "pages",
-                           "findings", "errors"):
-                # A cut "schedule:nig…" or "fin…" tells nothing: these two wrap instead.
-                table.add_column(column, overflow="fold" if column in ("trigger", "status") else "ellipsis")
-            for run in rows:
-                table.add_row(str(run.id), run.spider, run.trigger, run.status,
-                              run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                              run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "",
-                              str(run.pages), str(run.findings), str(run.errors))
-            console.print(table if rows else "No crawl runs yet.")
-    finally:
-        engine.dispose()
+    with database_session() as session:
+        rows = list_runs(session, limit)
+        table = Table(title="Crawl runs")
+        for column in ("id", "spider", "trigger", "status", "started (UTC)", "finished (UTC)", "pages",
+                       "findings", "errors"):
+            # A cut "schedule:nig…" or "fin…" tells nothing: these two wrap instead.
+            table.add_column(column, overflow="fold" if column in ("trigger", "status") else "ellipsis")
+        for run in rows:
+            table.add_row(str(run.id), run.spider, run.trigger, run.status,
+                          run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                          run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "",
+                          str(run.pages), str(run.findings), str(run.errors))
+        console.print(table if rows else "No crawl runs yet.")
 
 
 COMMANDS = (db, runs)

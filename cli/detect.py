@@ -25,10 +25,9 @@ from detectors import (
     read_registry_csv,
 )
 from detectors.types import Context, Finding, Registry
-from storage.db import session_scope
 from storage.repository import StoredRegistry
 
-from .common import CONTEXT_SETTINGS, console, open_database, user_errors
+from .common import CONTEXT_SETTINGS, console, database_session, user_errors
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -45,12 +44,8 @@ def load_registry(registry_csv: Path | None) -> Registry:
         except (OSError, UnicodeDecodeError) as exc:
             raise click.ClickException(f"--registry: cannot read {registry_csv}: {exc}") from None
         return InMemoryRegistry(read_registry_csv(text))
-    engine = open_database()
-    try:
-        with session_scope(engine) as session:
-            return InMemoryRegistry(StoredRegistry(session).all_records())
-    finally:
-        engine.dispose()
+    with database_session() as session:
+        return InMemoryRegistry(StoredRegistry(session).all_records())
 
 
 def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:

@@ -12,12 +12,11 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from storage.bundles import EmptySelectionError, EvidenceFileError, export_bundle, verify_bundle
-from storage.db import session_scope
 from storage.exports import FORMATS, OutputError, UnknownFindingsError, export_findings, parse_since
 from storage.keys import SigningKeyError, init_keys, load_public_key, load_signing_key
 from storage.repository import FindingFilter
 
-from .common import CONTEXT_SETTINGS, console, err_console, open_database, storage_config, user_errors
+from .common import CONTEXT_SETTINGS, console, database_session, err_console, storage_config, user_errors
 from .findings import STATUSES
 
 OUTPUT_HINT = "'-o' / '--output'"
@@ -109,12 +108,8 @@ def export_findings_command(status: str | None, rule: str | None, site: str | No
     """
     config = storage_config()
     flt = FindingFilter(rule=rule, site=site, status=status, since=since)
-    engine = open_database(config)
-    try:
-        with session_scope(engine) as session, row_progress(progress, "Exporting findings") as on_row:
-            result = export_findings(session, flt, output, data_dir=config.data_dir, fmt=fmt, on_row=on_row)
-    finally:
-        engine.dispose()
+    with database_session(config) as session, row_progress(progress, "Exporting findings") as on_row:
+        result = export_findings(session, flt, output, data_dir=config.data_dir, fmt=fmt, on_row=on_row)
     err_console.print(f"Wrote {result.rows} findings to {result.path}", markup=False)
 
 
@@ -145,12 +140,8 @@ def export_bundle_command(finding_ids: tuple[int, ...], status: str | None, rule
     config = storage_config()
     key = load_signing_key(config.data_dir)
     flt = FindingFilter(ids=tuple(sorted(set(finding_ids))), **filters)  # type: ignore[arg-type]
-    engine = open_database(config)
-    try:
-        with session_scope(engine) as session, row_progress(progress, "Bundling findings") as on_row:
-            result = export_bundle(session, flt, output, data_dir=config.data_dir, signing_key=key, on_row=on_row)
-    finally:
-        engine.dispose()
+    with database_session(config) as session, row_progress(progress, "Bundling findings") as on_row:
+        result = export_bundle(session, flt, output, data_dir=config.data_dir, signing_key=key, on_row=on_row)
     err_console.print(f"Wrote {result.findings} findings and {result.files} files to {result.path}, "
                       f"signed by key {result.key_fingerprint}", markup=False)
 

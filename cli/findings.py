@@ -9,11 +9,10 @@ import click
 from rich.table import Table
 
 from storage.config import StorageConfig
-from storage.db import session_scope
 from storage.models import Finding
 from storage.repository import FindingFilter, iter_findings
 
-from .common import CONTEXT_SETTINGS, console, open_database, storage_config
+from .common import CONTEXT_SETTINGS, console, database_session, storage_config
 
 STATUSES = ("open", "confirmed", "dismissed", "retracted")
 
@@ -53,17 +52,13 @@ def findings(rule: str | None, site: str | None, status: str | None, output_form
         ecwatch findings --rule PROMO-DISC-50 --format jsonl
     """
     config = storage_config()
-    engine = open_database(config)
     flt = FindingFilter(rule=rule, site=site, status=status)
-    try:
-        with session_scope(engine) as session:
-            if output_format == "jsonl":
-                for finding in iter_findings(session, flt):
-                    click.echo(json.dumps(finding_record(finding, config), ensure_ascii=False))
-                return
-            _print_table([finding_record(f, config) for f in iter_findings(session, flt)])
-    finally:
-        engine.dispose()
+    with database_session(config) as session:
+        if output_format == "jsonl":
+            for finding in iter_findings(session, flt):
+                click.echo(json.dumps(finding_record(finding, config), ensure_ascii=False))
+            return
+        _print_table([finding_record(f, config) for f in iter_findings(session, flt)])
 
 
 def _print_table(records: list[dict[str, Any]]) -> None:

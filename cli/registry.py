@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 
 from detectors import RegistryFileError, read_registry_csv
-from storage.db import session_scope
 from storage.repository import save_registry_records
 
-from .common import CONTEXT_SETTINGS, console, open_database, user_errors
+from .common import CONTEXT_SETTINGS, console, database_session, user_errors
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -43,12 +42,8 @@ def registry_import(csv_file: Path) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {csv_file}: {exc}") from None
     records = read_registry_csv(text)
-    engine = open_database()
-    try:
-        with session_scope(engine) as session:
-            count = save_registry_records(session, records)
-    finally:
-        engine.dispose()
+    with database_session() as session:
+        count = save_registry_records(session, records)
     console.print(f"Imported {count} registry records from {csv_file}", markup=False)
 
 

@@ -16,10 +16,9 @@ from rich.table import Table
 from schedules import runner
 from schedules.jobs import DEFAULT_TIME_LIMIT
 from schedules.runner import ScheduleError, ScheduleInfo
-from storage.db import session_scope
 from storage.models import CrawlRun
 
-from .common import CONTEXT_SETTINGS, console, open_database, storage_config
+from .common import CONTEXT_SETTINGS, console, database, database_session, storage_config
 from .crawl import parse_setting_overrides
 from .summary import print_run_summary
 
@@ -114,12 +113,9 @@ def schedule_add(name: str, cron: str, spider: str, seeds: Path, settings: tuple
         raise ScheduleUsageError(f"--seeds: file not found: {seeds}")
     check_spider(spider)
     overrides = parse_setting_overrides(settings)
-    engine = open_database()
-    try:
+    with database() as engine:
         info = runner.add_crawl_schedule(engine, name, spider, seeds, cron=cron, settings=overrides,
                                          time_limit=time_limit)
-    finally:
-        engine.dispose()
     console.print(f"Schedule {info.name}: {spider} at '{info.when}' ({runner.TIMEZONE}), "
                   f"next run {_when(info.next_run)}", markup=False)
 
@@ -133,11 +129,8 @@ def schedule_list() -> None:
     \b
         ecwatch schedule list
     """
-    engine = open_database()
-    try:
+    with database() as engine:
         schedules = runner.list_schedules(engine)
-    finally:
-        engine.dispose()
     if not schedules:
         console.print("No schedules yet: add one with 'ecwatch schedule add'.")
         return
@@ -161,11 +154,8 @@ def schedule_remove(name: str) -> None:
     \b
         ecwatch schedule remove nightly
     """
-    engine = open_database()
-    try:
+    with database() as engine:
         runner.remove_schedule(engine, name)
-    finally:
-        engine.dispose()
     console.print(f"Schedule {name} removed.", markup=False)
 
 
@@ -184,11 +174,8 @@ def schedule_run_now(name: str) -> None:
         ecwatch schedule run-now nightly
         ecwatch schedule run-now redetect
     """
-    engine = open_database()
-    try:
+    with database() as engine:
         run_id = runner.run_now(engine, name)
-    finally:
-        engine.dispose()
     if run_id is None:
         console.print("Nothing to re-detect: every stored page is judged under the current rules.")
         return
@@ -213,24 +200,18 @@ def schedule_serve() -> None:
         ECWATCH_DATA_DIR=/srv/ecwatch ecwatch schedule serve
     """
     config = storage_config()
-    engine = open_database(config)
     try:
-        runner.serve(engine, config.log_dir / "scheduler.log")
+        with database(config) as engine:
+            runner.serve(engine, config.log_dir / "scheduler.log")
     except runner.SchedulerLockLost as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        engine.dispose()
 
 
 def _print_error(run_id: int) -> None:
-    engine = open_database()
-    try:
-        with session_scope(engine) as session:
-            run = session.get(CrawlRun, run_id)
-            if run is not None and run.error:
-                console.print(f"{run.status}: {run.error}", markup=False)
-    finally:
-        engine.dispose()
+    with database_session() as session:
+        run = session.get(CrawlRun, run_id)
+        if run is not None and run.error:
+            console.print(f"{run.status}: {run.error}", markup=False)
 
 
 def _when(moment: datetime | None) -> str:
