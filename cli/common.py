@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -81,8 +80,3 @@ def user_errors(*exceptions: type[BaseException]) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"Error: {message}", markup=False)
-    sys.exit(code)

@@ -119,11 +119,6 @@ def attach_artifact(session: Session, snapshot: PageSnapshot, kind: str, blob: S
     return artifact
 
 
-def iter_snapshots(session: Session, *, batch: int = 200) -> Iterator[PageSnapshot]:
-    query = select(PageSnapshot).order_by(PageSnapshot.id).execution_options(yield_per=batch)
-    yield from session.scalars(query)
-
-
 # --- findings -----------------------------------------------------------------------------
 
 
