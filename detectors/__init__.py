@@ -6,14 +6,14 @@ Twisted, nor any other ecwatch package.
 
 from __future__ import annotations
 
-from .calendar import Calendar, CalendarError, Window, load_calendar
-from .domains import registrable_domain
-from .engine import IMPLEMENTED_RULES, detect
-from .page import needs_rendering, parse_page
-from .portal import PortalLink, parse_portal_link, parse_portal_record, portal_links
-from .registry import InMemoryRegistry, RegistryFileError, read_registry_csv
-from .rulebook import Rule, Rulebook, RulebookError, default_rulebook, load_rulebook, rules_version
-from .types import (
+from detectors.calendar import Calendar, CalendarError, Window, load_calendar
+from detectors.domains import registrable_domain
+from detectors.engine import IMPLEMENTED_RULES, detect
+from detectors.page import needs_rendering, parse_page
+from detectors.portal import PortalLink, parse_portal_link, parse_portal_record, portal_links
+from detectors.registry import InMemoryRegistry, RegistryFileError, read_registry_csv
+from detectors.rulebook import Rule, Rulebook, RulebookError, default_rulebook, load_rulebook, rules_version
+from detectors.types import (
     Context,
     Finding,
     Image,

@@ -7,14 +7,14 @@ when there is none (disabled, or outside ``valid_from``/``valid_to``).
 
 from __future__ import annotations
 
-from .rulebook import Rulebook, default_rulebook
-from .rules_banned import check_banned_goods
-from .rules_base import Check, RuleRun
-from .rules_discount import check_discounts, check_gifts
-from .rules_info import check_promotion_info
-from .rules_lucky import check_lottery_results, check_lucky_draws
-from .rules_platform import check_badges, check_registration
-from .types import Context, Finding, Page
+from detectors.rulebook import Rulebook, default_rulebook
+from detectors.rules.banned import check_banned_goods
+from detectors.rules.base import Check, RuleRun
+from detectors.rules.discount import check_discounts, check_gifts
+from detectors.rules.info import check_promotion_info
+from detectors.rules.lucky import check_lottery_results, check_lucky_draws
+from detectors.rules.platform import check_badges, check_registration
+from detectors.types import Context, Finding, Page
 
 __all__ = ["CHECKS", "IMPLEMENTED_RULES", "detect"]
 

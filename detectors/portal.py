@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.html
 
-from .types import Page, RegistryRecord
+from detectors.types import Page, RegistryRecord
 
-from .domains import registrable_domain
+from detectors.domains import registrable_domain
 
 __all__ = ["PORTAL_HOSTS", "PortalLink", "is_portal_url", "parse_portal_link", "parse_portal_record", "portal_links"]
 

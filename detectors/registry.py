@@ -14,10 +14,10 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable, Iterator, Sequence
 
-from .portal import parse_portal_link
-from .types import RegistryRecord
+from detectors.portal import parse_portal_link
+from detectors.types import RegistryRecord
 
-from .domains import registrable_domain
+from detectors.domains import registrable_domain
 
 __all__ = ["InMemoryRegistry", "KINDS", "RegistryFileError", "STATUSES", "normalise_record", "read_registry_csv"]
 

@@ -25,8 +25,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .calendar import Calendar, load_calendar, toml_rows
-from .types import Severity
+from detectors.calendar import Calendar, load_calendar, toml_rows
+from detectors.types import Severity
 
 __all__ = [
     "BUNDLED_RULES_DIR",
@@ -249,10 +249,11 @@ def _read(path: Path) -> str:
 def _digest(data_files: Sequence[Path]) -> str:
     # The detector code is hashed too: a change in how a rule reads the same data must also
     # trigger re-detection of stored snapshots, and nobody has to remember to bump a number.
-    code_files = sorted(Path(__file__).resolve().parent.glob("*.py"))
+    package = Path(__file__).resolve().parent
+    code_files = sorted(package.rglob("*.py"))
     h = hashlib.sha256()
     for path in [*data_files, *code_files]:
-        h.update(path.name.encode())
+        h.update((path.relative_to(package).as_posix() if path.is_relative_to(package) else path.name).encode())
         h.update(b"\0")
         h.update(path.read_bytes() if path.exists() else b"")
         h.update(b"\0")

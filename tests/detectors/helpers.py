@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from detectors._blocks import blocks_of
+from detectors.page.document import blocks_of
 from detectors.domains import registrable_domain
 from detectors.types import Context, Link, Offer, Page, Registry, Signals
 

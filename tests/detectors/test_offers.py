@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from detectors.offers import dedupe, structured_offers
+from detectors.page.offers import dedupe, structured_offers
 from detectors.page import parse_page
 from detectors.types import Offer
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from detectors.language import declared_language, detect_language, hreflang_languages, primary_subtag
+from detectors.page.language import declared_language, detect_language, hreflang_languages, primary_subtag
 from detectors.page import needs_rendering, parse_page
-from detectors.text import css_path, normalize_whitespace
+from detectors.page.text import css_path, normalize_whitespace
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pages_model"
 

@@ -2,7 +2,7 @@
 
 Examples were written from the formats noted in the development corpus
 (shared/corpus/real-pages/index.jsonl: Sapo, Haravan, WooCommerce, LadiPage, classifieds,
-news) and from the rules documented in ``detectors.prices``. "Never guess" cases are
+news) and from the rules documented in ``detectors.page.prices``. "Never guess" cases are
 kept in their own table: each one is an ambiguity that must stay None.
 """
 
@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from detectors.prices import find_money, parse_amount, parse_percent, parse_price, read_money
+from detectors.page.prices import find_money, parse_amount, parse_percent, parse_price, read_money
 
 VND_PRICES = [
     # thousands separators, every currency marker

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from detectors.engine import detect
-from detectors.goods import classify
+from detectors.rules.goods import classify
 
 from .helpers import VN_NEWS, ctx, make_page, offer
 

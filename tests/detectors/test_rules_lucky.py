@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from detectors.engine import detect
-from detectors.rules_info import find_dates
+from detectors.rules.info import find_dates
 from detectors.types import Severity
 
 from .helpers import VN_NEWS, ctx, make_page, rules_of

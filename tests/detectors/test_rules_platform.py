@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.badges import badge_claims
+from detectors.rules.badges import badge_claims
 from detectors.engine import detect
 from detectors.registry import InMemoryRegistry
 from detectors.types import RegistryRecord, Severity, Signals

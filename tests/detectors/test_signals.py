@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from detectors.page import parse_page
-from detectors.signals import compute_signals
+from detectors.page.signals import compute_signals
 from detectors.types import Link, Offer, Signals
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "pages_model"

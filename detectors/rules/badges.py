@@ -16,10 +16,10 @@ from urllib.parse import urljoin
 
 import lxml.html
 
-from ._blocks import Needles, blocks_with, root_of
-from .portal import is_portal_url, parse_portal_link
-from .text import css_path, normalize_whitespace
-from .types import Page, Registry, RegistryRecord
+from detectors.page.document import Needles, blocks_with, root_of
+from detectors.portal import is_portal_url, parse_portal_link
+from detectors.page.text import css_path, normalize_whitespace
+from detectors.types import Page, Registry, RegistryRecord
 
 __all__ = ["BadgeClaim", "badge_claims", "pending_claims"]
 

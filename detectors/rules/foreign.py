@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from ._blocks import Needles, blocks_with
-from .domains import is_vn_domain
-from .lexicons import BUSINESS_IDS, compile_terms
-from .types import Context, Page
+from detectors.page.document import Needles, blocks_with
+from detectors.domains import is_vn_domain
+from detectors.lexicons import BUSINESS_IDS, compile_terms
+from detectors.types import Context, Page
 
 __all__ = ["foreign_evidence", "targeting_tests"]
 

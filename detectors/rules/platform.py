@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .badges import STATUSES, BadgeClaim, badge_claims, pending_claims
-from .domains import is_vn_domain
-from .foreign import foreign_evidence, targeting_tests
-from .rulebook import Rule
-from .rules_base import RuleRun, make_finding
-from .types import Finding, Page, RegistryRecord, Severity
+from detectors.rules.badges import STATUSES, BadgeClaim, badge_claims, pending_claims
+from detectors.domains import is_vn_domain
+from detectors.rules.foreign import foreign_evidence, targeting_tests
+from detectors.rulebook import Rule
+from detectors.rules.base import RuleRun, make_finding
+from detectors.types import Finding, Page, RegistryRecord, Severity
 
 __all__ = ["check_badges", "check_registration"]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from lxml.html import HtmlElement
 
 from detectors import lexicons as lx
-from detectors.prices import MoneyMatch, Percent, find_money, may_hold_money, parse_percent
-from detectors.text import element_text, normalize_whitespace
+from detectors.page.prices import MoneyMatch, Percent, find_money, may_hold_money, parse_percent
+from detectors.page.text import element_text, normalize_whitespace
 
 # Roles of an amount in the DOM.
 REFERENCE, CURRENT, NEUTRAL, AMOUNT_OFF = "reference", "current", "neutral", "amount_off"

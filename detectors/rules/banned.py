@@ -4,7 +4,7 @@ Only a promotion counts (a discount, a gift, a voucher, a lucky draw): selling w
 normal price is outside this rule. Two places are read:
 
 - offers the page presents as promoted (a struck reference price, a discount label or a
-  stated percentage), whose name and snippet are classified (``detectors.goods``);
+  stated percentage), whose name and snippet are classified (``detectors.rules.goods``);
 - sentences that both announce a promotion and name banned goods ("Tặng chai Chivas 18",
   "Giảm 20% thuốc lá", "Quay số trúng vé số"), outside navigation menus.
 
@@ -18,12 +18,12 @@ import re
 from decimal import Decimal
 from typing import Iterable
 
-from ._blocks import Needles, blocks_with
-from .goods import GoodsMatch, Limits, classify
-from .lexicons import compile_terms
-from .rulebook import Rule
-from .rules_base import RuleRun, make_finding, offer_subject, short_hash
-from .types import Finding, Offer, Page
+from detectors.page.document import Needles, blocks_with
+from detectors.rules.goods import GoodsMatch, Limits, classify
+from detectors.lexicons import compile_terms
+from detectors.rulebook import Rule
+from detectors.rules.base import RuleRun, make_finding, offer_subject, short_hash
+from detectors.types import Finding, Offer, Page
 
 __all__ = ["check_banned_goods"]
 
@@ -44,7 +44,7 @@ _MAX_SENTENCE = 280  # longer blocks are paragraphs of prose, not one promotion 
 # What every ``_promotion_words`` match contains: a term, "%" or "giảm" (the two _AMOUNT_OFF forms).
 _PROMOTION_NEEDLES = Needles(PROMOTION_TERMS, ["%", "giảm"])
 
-# Page-model flags (detectors.offers_context) of amounts that are no promotion of the goods.
+# Page-model flags (detectors.page.offers.context) of amounts that are no promotion of the goods.
 _OFFER_SKIP_FLAGS = frozenset({"instalment", "shipping_fee", "second_hand"})
 
 

@@ -14,10 +14,10 @@ import functools
 import re
 from typing import Iterable
 
-from ._blocks import Block, Needles, blocks_with
-from .lexicons import compile_terms
-from .rules_base import RuleRun, make_finding, short_hash
-from .types import Finding, Page
+from detectors.page.document import Block, Needles, blocks_with
+from detectors.lexicons import compile_terms
+from detectors.rules.base import RuleRun, make_finding, short_hash
+from detectors.types import Finding, Page
 
 __all__ = ["check_lottery_results", "check_lucky_draws", "lucky_draw_blocks"]
 

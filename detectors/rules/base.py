@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-from .calendar import Window
-from .rulebook import Rule, Rulebook
-from .types import Context, Finding, Page, Severity
+from detectors.calendar import Window
+from detectors.rulebook import Rule, Rulebook
+from detectors.types import Context, Finding, Page, Severity
 
 __all__ = ["Check", "RuleRun", "make_finding", "offer_subject", "short_hash", "window_doubts"]
 

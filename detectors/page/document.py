@@ -5,7 +5,7 @@ dates) read the page's HTML again here. A block is the text of one non-inline el
 together with its inline descendants ("Tặng <b>rượu</b> trị giá <span>500.000đ</span>"
 stays one sentence); nested blocks are separate, so each text is quoted from the
 smallest element that holds it. Text normalisation (NFC) and CSS paths are the page
-model's (``detectors.text``), so evidence paths look the same everywhere. Parsed once
+model's (``detectors.page.text``), so evidence paths look the same everywhere. Parsed once
 per HTML string (LRU cache).
 
 Rules search every block with case-insensitive regexes, which cost ~50 ns a character
@@ -26,9 +26,9 @@ from typing import Iterable
 import lxml.etree
 import lxml.html
 
-from .text import INLINE_TAGS as _TEXT_INLINE_TAGS
-from .text import SKIP_TAGS as _TEXT_SKIP_TAGS
-from .text import css_path, is_hidden, normalize_whitespace
+from detectors.page.text import INLINE_TAGS as _TEXT_INLINE_TAGS
+from detectors.page.text import SKIP_TAGS as _TEXT_SKIP_TAGS
+from detectors.page.text import css_path, is_hidden, normalize_whitespace
 
 __all__ = ["Block", "Needles", "blocks_of", "blocks_with", "fold", "root_of", "text_has"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
-from detectors.offers_context import AMOUNT_OFF, CURRENT, NEUTRAL, REFERENCE, Badge, Token, card_flags
-from detectors.text import CssPaths, css_path, element_text
+from detectors.page.offers.context import AMOUNT_OFF, CURRENT, NEUTRAL, REFERENCE, Badge, Token, card_flags
+from detectors.page.text import CssPaths, css_path, element_text
 from detectors.types import Offer
 
 SNIPPET_CHARS = 300

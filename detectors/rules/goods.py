@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .lexicons import compile_terms
+from detectors.lexicons import compile_terms
 
 __all__ = ["GoodsMatch", "Limits", "classify"]
 

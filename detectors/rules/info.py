@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from ._blocks import Block, blocks_of
-from .lexicons import compile_terms
-from .rules_base import RuleRun, make_finding, short_hash
-from .rules_lucky import lucky_draw_blocks
-from .types import Finding, Page
+from detectors.page.document import Block, blocks_of
+from detectors.lexicons import compile_terms
+from detectors.rules.base import RuleRun, make_finding, short_hash
+from detectors.rules.lucky import lucky_draw_blocks
+from detectors.types import Finding, Page
 
 __all__ = ["check_promotion_info", "find_dates"]
 

@@ -23,10 +23,10 @@ from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
 from detectors.domains import registrable_domain
-from detectors.language import declared_language, detect_language, hreflang_languages
-from detectors.offers import extract_offers
-from detectors.signals import compute_signals
-from detectors.text import (
+from detectors.page.language import declared_language, detect_language, hreflang_languages
+from detectors.page.offers import extract_offers
+from detectors.page.signals import compute_signals
+from detectors.page.text import (
     CssPaths,
     css_path,
     element_text,

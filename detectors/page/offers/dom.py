@@ -21,7 +21,7 @@ import re
 from lxml.html import HtmlElement
 
 from detectors import lexicons as lx
-from detectors.offers_context import (
+from detectors.page.offers.context import (
     AMOUNT_OFF,
     CURRENT,
     NEUTRAL,
@@ -34,9 +34,9 @@ from detectors.offers_context import (
     label_role,
     token_flags,
 )
-from detectors.offers_pairing import card_offers
-from detectors.prices import MoneyMatch, find_money, may_hold_money, parse_percent
-from detectors.text import CssPaths, element_text, normalize_whitespace
+from detectors.page.offers.pairing import card_offers
+from detectors.page.prices import MoneyMatch, find_money, may_hold_money, parse_percent
+from detectors.page.text import CssPaths, element_text, normalize_whitespace
 from detectors.types import Offer
 
 MAX_OWN_TEXT = 80  # longer text around a number is prose, not a price element

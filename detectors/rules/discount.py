@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
-from ._blocks import Block, Needles, blocks_with, text_has
-from .lexicons import UP_TO_WORDS, compile_terms
-from .prices import find_money
-from .rulebook import Rule
-from .rules_base import RuleRun, make_finding, offer_subject, short_hash, window_doubts
-from .types import Finding, Offer, Page
+from detectors.page.document import Block, Needles, blocks_with, text_has
+from detectors.lexicons import UP_TO_WORDS, compile_terms
+from detectors.page.prices import find_money
+from detectors.rulebook import Rule
+from detectors.rules.base import RuleRun, make_finding, offer_subject, short_hash, window_doubts
+from detectors.types import Finding, Offer, Page
 
 __all__ = ["check_discounts", "check_gifts"]
 
@@ -195,7 +195,7 @@ def _base_price(offer: Offer) -> Decimal | None:
 
 def _promoted_offer(block: Block, priced: list[Offer], page: Page) -> Offer | None:
     """The offer the gift comes with: the one nearest in the DOM (longest shared CSS path, both
-    paths from ``detectors.text.css_path``), else the only product on the page."""
+    paths from ``detectors.page.text.css_path``), else the only product on the page."""
     distinct = {(o.name, _base_price(o)) for o in priced}
     if len(distinct) == 1:
         return priced[0]

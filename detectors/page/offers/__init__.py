@@ -16,9 +16,9 @@ from typing import Any, Iterator, Mapping
 
 from lxml.html import HtmlElement
 
-from detectors.offers_dom import dom_offers
-from detectors.prices import VND, parse_amount
-from detectors.text import CssPaths, normalize_whitespace
+from detectors.page.offers.dom import dom_offers
+from detectors.page.prices import VND, parse_amount
+from detectors.page.text import CssPaths, normalize_whitespace
 from detectors.types import Offer
 
 _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "ProductModel", "SomeProducts"})
