@@ -11,7 +11,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+
+if TYPE_CHECKING:
+    from detectors.page.document import Document
 
 
 class Severity(str, enum.Enum):
@@ -35,6 +38,16 @@ class Image:
     title: str
     css_path: str
     link_href: str | None = None  # absolute href of the enclosing <a>, if any
+
+
+@dataclass(frozen=True)
+class BadgeMark:
+    """An element that looks like the MOIT badge, or a link to online.gov.vn, as written."""
+
+    css_path: str  # of the enclosing link when there is one: one mark per link
+    snippet: str  # the markup as served (shortened)
+    href: str | None  # absolute link target, if any
+    image_kind: str | None  # "notified" | "registered" | None: what the image/alt suggests
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,9 @@ class Page:
     structured: Mapping[str, Any]  # extruct-style {"json-ld": [...], "microdata": [...], "opengraph": [...]}
     offers: tuple[Offer, ...]
     signals: Signals
+    badge_marks: tuple[BadgeMark, ...]
+    # The parsed tree the fields above were read from, for rules that quote a block of text.
+    document: Document = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,20 @@
-"""Text blocks of a page with their CSS paths, for rules that quote a sentence as evidence.
+"""The parsed document of one page, and the text blocks rules quote as evidence.
 
-``Page.text`` has no positions, so rules that search text (lucky draws, banned goods,
-dates) read the page's HTML again here. A block is the text of one non-inline element
-together with its inline descendants ("Tặng <b>rượu</b> trị giá <span>500.000đ</span>"
-stays one sentence); nested blocks are separate, so each text is quoted from the
-smallest element that holds it. Text normalisation (NFC) and CSS paths are the page
-model's (``detectors.page.text``), so evidence paths look the same everywhere. Parsed once
-per HTML string (LRU cache).
+``parse_page`` parses a page once; its ``Document`` keeps that tree (prepared for text by
+``text.prepare_for_text``) and derives from it, on first use, what several rules share: the text
+blocks and their case-folded text. Nothing is cached across pages: a ``Document`` lives and dies
+with its ``Page``.
 
-Rules search every block with case-insensitive regexes, which cost ~50 ns a character
-(``re.IGNORECASE`` disables the engine's literal-prefix scan). ``blocks_with`` hands them
-only the blocks that contain one of a few literal *needles* every match must contain,
-found with ``str.find`` over the case-folded text of all blocks at once: the loops then
-see exactly the blocks they would have acted on, in the same order.
+A block is the text of one non-inline element together with its inline descendants ("Tặng
+<b>rượu</b> trị giá <span>500.000đ</span>" stays one sentence); nested blocks are separate, so each
+text is quoted from the smallest element that holds it. Text normalisation (NFC) and CSS paths are
+the page model's (``detectors.page.text``), so evidence paths look the same everywhere.
+
+Rules search blocks with case-insensitive regexes, which cost ~50 ns a character
+(``re.IGNORECASE`` disables the engine's literal-prefix scan). ``Document.blocks_with`` hands them
+only the blocks that contain one of a few literal *needles* every match must contain, found with
+``str.find`` over the case-folded text of all blocks at once: the loops then see exactly the blocks
+they would have acted on, in the same order.
 """
 
 from __future__ import annotations
@@ -21,16 +23,16 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import lxml.etree
 import lxml.html
 
 from detectors.page.text import INLINE_TAGS as _TEXT_INLINE_TAGS
 from detectors.page.text import SKIP_TAGS as _TEXT_SKIP_TAGS
-from detectors.page.text import css_path, is_hidden, normalize_whitespace
+from detectors.page.text import CssPaths, css_path, is_hidden, normalize_whitespace, prepare_for_text, visible_text
 
-__all__ = ["Block", "Needles", "blocks_of", "blocks_with", "fold", "root_of", "text_has"]
+__all__ = ["Block", "Document", "Needles", "fold"]
 
 # Elements whose text flows into the enclosing sentence (the page model's list, plus line breaks).
 INLINE_TAGS = _TEXT_INLINE_TAGS | {"br", "wbr"}
@@ -46,15 +48,12 @@ class Block:
     in_nav: bool  # inside <nav>/<header>/<a>/<button>/<option>
     tag: str
     order: int  # position in document order
+    paths: CssPaths | None = field(default=None, repr=False, compare=False)  # the document's
 
     @functools.cached_property
     def css_path(self) -> str:
         # Computed only for the few blocks quoted as evidence: most pages have thousands of blocks.
-        return css_path(self.element)
-
-
-def blocks_of(html: str) -> tuple[Block, ...]:
-    return _blocks(html)
+        return css_path(self.element, self.paths)
 
 
 # --- needles: literal prefilters for case-insensitive regexes ------------------------------------
@@ -116,71 +115,94 @@ class Needles:
         return f"Needles{self.needles!r}"
 
 
-def text_has(text: str, needles: Needles) -> bool:
-    """Whether ``text`` holds one of ``needles``: False means the pattern behind them cannot match."""
-    folded = _fold_cached(text)
-    return any(needle in folded for needle in needles.needles)
+T = TypeVar("T")
+_EMPTY_DOCUMENT = "<html><body></body></html>"
 
 
-# Several rules ask about the same page text.
-_fold_cached = functools.lru_cache(maxsize=16)(fold)
+class Document:
+    """The parsed tree of one page, prepared for text, and what rules derive from it once.
 
-
-def blocks_with(html: str, needles: Needles) -> tuple[Block, ...]:
-    """The blocks of ``html`` (in document order) whose text contains one of ``needles``.
-
-    Every block a pattern behind ``needles`` matches is among them; a loop that skips the
-    blocks its pattern does not match may iterate over these instead of ``blocks_of``.
+    ``root`` must have been through ``prepare_for_text``: scripts and styles gone, hidden
+    elements emptied, blocks spaced. Do not modify it afterwards: blocks point into it.
     """
-    return _blocks_with(html, needles.needles)
 
+    def __init__(self, root: lxml.html.HtmlElement, css_paths: CssPaths | None = None,
+                 stylesheets: tuple[str, ...] = ()) -> None:
+        self.root = root
+        self.css_paths = css_paths or CssPaths()
+        # The text of the page's <style> elements, read before they were stripped: a price struck
+        # through by a class, a badge drawn as a background image, are only visible there.
+        self.stylesheets = stylesheets
+        self._memo: dict[Any, Any] = {}
 
-@functools.lru_cache(maxsize=128)
-def _blocks_with(html: str, needles: tuple[str, ...]) -> tuple[Block, ...]:
-    blocks = _blocks(html)
-    text, starts = _folded(html)
-    hits: set[int] = set()
-    for needle in needles:
-        index = text.find(needle)
-        while index >= 0:
-            block = bisect.bisect_right(starts, index) - 1
-            hits.add(block)
-            # One hit per block is enough: go on from the next block's start.
-            next_start = starts[block + 1] if block + 1 < len(starts) else len(text)
-            index = text.find(needle, next_start)
-    return tuple(blocks[i] for i in sorted(hits))
+    @classmethod
+    def from_html(cls, html: str) -> Document:
+        """Parse and prepare ``html`` (for pages built by hand; ``parse_page`` builds its own)."""
+        try:
+            root = lxml.html.document_fromstring(html if html.strip() else _EMPTY_DOCUMENT)
+        except (ValueError, lxml.etree.ParserError):
+            root = lxml.html.document_fromstring(_EMPTY_DOCUMENT)
+        prepare_for_text(root)
+        return cls(root)
 
+    @functools.cached_property
+    def text(self) -> str:
+        """The visible text, whitespace-normalised."""
+        return visible_text(self.root)
 
-@functools.lru_cache(maxsize=16)
-def _folded(html: str) -> tuple[str, tuple[int, ...]]:
-    """The folded texts of all blocks joined by ``_SEPARATOR``, and where each one starts."""
-    starts, position = [], 0
-    for block in _blocks(html):
-        starts.append(position)
-        position += len(block.text) + len(_SEPARATOR)
-    # ``fold`` keeps lengths, so folding the joined text keeps every block at its offset.
-    return fold(_SEPARATOR.join(b.text for b in _blocks(html))), tuple(starts)
+    @functools.cached_property
+    def folded_text(self) -> str:
+        return fold(self.text)
 
+    @functools.cached_property
+    def blocks(self) -> tuple[Block, ...]:
+        """Every text block, in document order."""
+        out: list[Block] = []
+        _walk(self.root, out, self.css_paths, in_nav=False)
+        return tuple(out)
 
-@functools.lru_cache(maxsize=16)
-def root_of(html: str) -> lxml.html.HtmlElement | None:
-    """The parsed document (shared by callers: do not modify it)."""
-    if not html.strip():
-        return None
-    try:
-        return lxml.html.document_fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return None
+    def text_has(self, needles: Needles) -> bool:
+        """Whether the visible text holds one of ``needles``: False means the pattern behind them
+        cannot match it."""
+        return any(needle in self.folded_text for needle in needles.needles)
 
+    def blocks_with(self, needles: Needles) -> tuple[Block, ...]:
+        """The blocks (in document order) whose text contains one of ``needles``.
 
-@functools.lru_cache(maxsize=16)
-def _blocks(html: str) -> tuple[Block, ...]:
-    root = root_of(html)
-    if root is None:
-        return ()
-    out: list[Block] = []
-    _walk(root, out, in_nav=False)
-    return tuple(out)
+        Every block a pattern behind ``needles`` matches is among them; a loop that skips the
+        blocks its pattern does not match may iterate over these instead of ``blocks``.
+        """
+        return self.memo(("blocks_with", needles.needles), lambda: self._find(needles.needles))
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()`` once per document: several rules ask for the same derived blocks."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def _find(self, needles: tuple[str, ...]) -> tuple[Block, ...]:
+        blocks = self.blocks
+        text, starts = self._folded_blocks
+        hits: set[int] = set()
+        for needle in needles:
+            index = text.find(needle)
+            while index >= 0:
+                block = bisect.bisect_right(starts, index) - 1
+                hits.add(block)
+                # One hit per block is enough: go on from the next block's start.
+                next_start = starts[block + 1] if block + 1 < len(starts) else len(text)
+                index = text.find(needle, next_start)
+        return tuple(blocks[i] for i in sorted(hits))
+
+    @functools.cached_property
+    def _folded_blocks(self) -> tuple[str, tuple[int, ...]]:
+        """The folded texts of all blocks joined by ``_SEPARATOR``, and where each one starts."""
+        starts, position = [], 0
+        for block in self.blocks:
+            starts.append(position)
+            position += len(block.text) + len(_SEPARATOR)
+        # ``fold`` keeps lengths, so folding the joined text keeps every block at its offset.
+        return fold(_SEPARATOR.join(b.text for b in self.blocks)), tuple(starts)
 
 
 def _tag(el: object) -> str:
@@ -188,23 +210,23 @@ def _tag(el: object) -> str:
     return tag if isinstance(tag, str) else ""
 
 
-def _walk(el: lxml.html.HtmlElement, out: list[Block], *, in_nav: bool) -> None:
+def _walk(el: lxml.html.HtmlElement, out: list[Block], paths: CssPaths, *, in_nav: bool) -> None:
     tag = _tag(el)
     if not tag or tag in SKIP_TAGS or is_hidden(el):
         return
     nav = in_nav or tag in NAV_TAGS
     text = normalize_whitespace("".join(_inline_parts(el)))
     if text:
-        out.append(Block(text, el, nav, tag, len(out)))
+        out.append(Block(text, el, nav, tag, len(out), paths))
     for child in el:
         child_tag = _tag(child)
         if child_tag and child_tag not in INLINE_TAGS:
-            _walk(child, out, in_nav=nav)
+            _walk(child, out, paths, in_nav=nav)
         elif child_tag:
-            _walk_inline(child, out, in_nav=nav or child_tag == "a")
+            _walk_inline(child, out, paths, in_nav=nav or child_tag == "a")
 
 
-def _walk_inline(el: lxml.html.HtmlElement, out: list[Block], *, in_nav: bool) -> None:
+def _walk_inline(el: lxml.html.HtmlElement, out: list[Block], paths: CssPaths, *, in_nav: bool) -> None:
     # Inline elements are part of their parent's text; only block children inside them
     # (a <div> inside an <a>, common in product cards) make blocks of their own.
     for child in el:
@@ -212,9 +234,9 @@ def _walk_inline(el: lxml.html.HtmlElement, out: list[Block], *, in_nav: bool) -
         if not child_tag or child_tag in SKIP_TAGS:
             continue
         if child_tag in INLINE_TAGS:
-            _walk_inline(child, out, in_nav=in_nav or child_tag == "a")
+            _walk_inline(child, out, paths, in_nav=in_nav or child_tag == "a")
         else:
-            _walk(child, out, in_nav=in_nav)
+            _walk(child, out, paths, in_nav=in_nav)
 
 
 def _inline_parts(el: lxml.html.HtmlElement) -> list[str]:

@@ -26,13 +26,14 @@ from detectors.domains import registrable_domain
 from detectors.page.language import declared_language, detect_language, hreflang_languages
 from detectors.page.offers import extract_offers
 from detectors.page.signals import compute_signals
+from detectors.page.badges import read_badge_marks
+from detectors.page.document import Document
 from detectors.page.text import (
     CssPaths,
     css_path,
     element_text,
     normalize_whitespace,
     prepare_for_text,
-    visible_text,
 )
 from detectors.types import Image, Link, Page
 
@@ -65,10 +66,13 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
     declared = declared_language(root)
     hreflangs = hreflang_languages(root)
     cart_forms = sum(1 for action in root.xpath("//form/@action") if _CART_FORM_ACTION.search(str(action)))
+    stylesheets = tuple(style.text for style in root.iter("style") if style.text)
+    paths = CssPaths()  # one per document: links, images, offers and text blocks share ancestors
+    badge_marks = read_badge_marks(root, base, paths)  # the markup as served, before it is prepared
 
     prepare_for_text(root)
-    text = visible_text(root)
-    paths = CssPaths()  # one per document: links, images and offers share ancestors
+    document = Document(root, paths, stylesheets)
+    text = document.text
     links = read_links(root, base, paths)
     images = read_images(root, base, paths)
     lang = detect_language(text)
@@ -99,6 +103,8 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
         structured=structured,
         offers=offers,
         signals=signals,
+        badge_marks=badge_marks,
+        document=document,
     )
 
 

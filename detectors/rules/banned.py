@@ -18,7 +18,7 @@ import re
 from decimal import Decimal
 from typing import Iterable
 
-from detectors.page.document import Needles, blocks_with
+from detectors.page.document import Needles
 from detectors.rules.goods import GoodsMatch, Limits, classify
 from detectors.lexicons import compile_terms
 from detectors.rulebook import Rule
@@ -107,7 +107,7 @@ def _offer_findings(rule: Rule, offer: Offer, limits: Limits) -> list[Finding]:
 
 def _sentence_findings(rule: Rule, page: Page, limits: Limits) -> list[Finding]:
     findings = []
-    for block in blocks_with(page.html, _PROMOTION_NEEDLES):  # the others have no promotion words
+    for block in page.document.blocks_with(_PROMOTION_NEEDLES):  # the others have no promotion words
         if block.in_nav or len(block.text) > _MAX_SENTENCE:
             continue
         promo = _promotion_words(block.text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable
 
-from detectors.page.document import Block, Needles, blocks_with, text_has
+from detectors.page.document import Block, Needles
 from detectors.lexicons import UP_TO_WORDS, compile_terms
 from detectors.page.prices import find_money
 from detectors.rulebook import Rule
@@ -71,7 +71,7 @@ def check_discounts(page: Page, run: RuleRun) -> Iterable[Finding]:
     if rule is None or not page.signals.vietnamese_facing or run.windows():
         return []
     # The case-insensitive search costs ~1 ms on a page's text; the needles rule most pages out.
-    if text_has(page.text, _EXEMPT_PAGE_NEEDLES) and _EXEMPT_PAGE.search(page.text):
+    if page.document.text_has(_EXEMPT_PAGE_NEEDLES) and _EXEMPT_PAGE.search(page.text):
         return []
     cap = rule.decimal("max_discount_ratio")
     findings = []
@@ -152,7 +152,7 @@ def check_gifts(page: Page, run: RuleRun) -> Iterable[Finding]:
     cap = rule.decimal("max_gift_ratio")
     priced = [o for o in page.offers if _base_price(o) is not None]
     findings: dict[str, Finding] = {}
-    for block in blocks_with(page.html, _GIFT_NEEDLES):
+    for block in page.document.blocks_with(_GIFT_NEEDLES):
         gift = _gift_value(block)
         if gift is None:
             continue

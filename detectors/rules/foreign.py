@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from detectors.page.document import Needles, blocks_with
+from detectors.page.document import Needles
 from detectors.domains import is_vn_domain
 from detectors.lexicons import BUSINESS_IDS, compile_terms
 from detectors.types import Context, Page
@@ -64,7 +64,7 @@ def foreign_evidence(page: Page, context: Context) -> list[tuple[str, str, str |
 
 def _page_evidence(page: Page) -> list[tuple[str, str, str | None]]:
     found: list[tuple[str, str, str | None]] = []
-    for block in blocks_with(page.html, _NEEDLES):
+    for block in page.document.blocks_with(_NEEDLES):
         if len(block.text) > 600:
             continue
         entity = FOREIGN_ENTITY_RE.search(block.text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from detectors.page.document import Block, blocks_of
+from detectors.page.document import Block
 from detectors.lexicons import compile_terms
 from detectors.rules.base import RuleRun, make_finding, short_hash
 from detectors.rules.lucky import lucky_draw_blocks
@@ -53,7 +53,7 @@ def check_promotion_info(page: Page, run: RuleRun) -> Iterable[Finding]:
     signals = page.signals
     if rule is None or not (signals.vietnamese_facing and signals.commerce):
         return []
-    blocks = [b for b in blocks_of(page.html) if not b.in_nav]
+    blocks = [b for b in page.document.blocks if not b.in_nav]
     program = _program_block(blocks) or next(iter(lucky_draw_blocks(page)), None)
     if program is None:
         return []

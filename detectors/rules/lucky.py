@@ -9,12 +9,10 @@ PROMO-LUCKY-LOTTERY  winners determined by state lottery results (Decree 81/2018
 
 from __future__ import annotations
 
-import functools
-
 import re
 from typing import Iterable
 
-from detectors.page.document import Block, Needles, blocks_with
+from detectors.page.document import Block, Needles
 from detectors.lexicons import compile_terms
 from detectors.rules.base import RuleRun, make_finding, short_hash
 from detectors.types import Finding, Page
@@ -55,14 +53,10 @@ _LOTTERY_NEEDLES = Needles(["xổ", "xs"])
 _MAX_EVIDENCE = 5
 
 
-def lucky_draw_blocks(page: Page) -> list[Block]:
-    return list(_lucky_draw_blocks(page.html))
-
-
-@functools.lru_cache(maxsize=16)
-def _lucky_draw_blocks(html: str) -> tuple[Block, ...]:
+def lucky_draw_blocks(page: Page) -> tuple[Block, ...]:
     # Three rules ask for the same blocks of the same page.
-    return tuple(b for b in blocks_with(html, _LUCKY_NEEDLES) if not b.in_nav and _LUCKY.search(b.text))
+    return page.document.memo("lucky-draw-blocks", lambda: tuple(
+        b for b in page.document.blocks_with(_LUCKY_NEEDLES) if not b.in_nav and _LUCKY.search(b.text)))
 
 
 def check_lucky_draws(page: Page, run: RuleRun) -> Iterable[Finding]:
@@ -104,7 +98,7 @@ def check_lottery_results(page: Page, run: RuleRun) -> Iterable[Finding]:
     if rule is None or not page.signals.vietnamese_facing:
         return []
     page_has_draw = bool(lucky_draw_blocks(page))
-    for block in blocks_with(page.html, _LOTTERY_NEEDLES):
+    for block in page.document.blocks_with(_LOTTERY_NEEDLES):
         lottery = LOTTERY_RESULT_RE.search(block.text)
         if not lottery or block.in_nav or len(block.text) > 600:
             continue

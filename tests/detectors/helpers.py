@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from detectors.page.document import blocks_of
+from detectors.page.badges import read_badge_marks
+from detectors.page.document import Document
 from detectors.domains import registrable_domain
 from detectors.types import Context, Link, Offer, Page, Registry, Signals
 
@@ -24,11 +25,12 @@ def make_page(
     links: Iterable[Link] = (),
 ) -> Page:
     html = f"<html lang='vi'><head><title>Demo</title></head><body>{body}</body></html>"
-    text = " ".join(b.text for b in blocks_of(html))
+    document = Document.from_html(html)
     return Page(
-        url=url, domain=registrable_domain(url), html=html, text=text, title="Demo", lang="vi",
+        url=url, domain=registrable_domain(url), html=html, text=document.text, title="Demo", lang="vi",
         declared_lang="vi", links=tuple(links), images=(), structured={}, offers=tuple(offers),
-        signals=signals,
+        signals=signals, badge_marks=read_badge_marks(document.root, url, document.css_paths),
+        document=document,
     )
 
 
