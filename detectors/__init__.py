@@ -9,6 +9,7 @@ from __future__ import annotations
 from detectors.calendar import Calendar, CalendarError, Window, load_calendar
 from detectors.domains import registrable_domain
 from detectors.engine import IMPLEMENTED_RULES, detect
+from detectors.judge import Judgement, judge_page
 from detectors.page import needs_rendering, parse_page
 from detectors.portal import PortalLink, parse_portal_link, parse_portal_record, portal_links
 from detectors.registry import InMemoryRegistry, RegistryFileError, read_registry_csv
@@ -28,6 +29,7 @@ from detectors.types import (
 
 __all__ = [
     "Calendar", "CalendarError", "Context", "Finding", "IMPLEMENTED_RULES", "Image", "InMemoryRegistry",
+    "Judgement", "judge_page",
     "Link", "Offer", "Page", "PortalLink", "Registry", "RegistryFileError", "RegistryRecord", "Rule",
     "Rulebook", "RulebookError", "Severity", "Signals", "Window", "default_rulebook", "detect",
     "load_calendar", "load_rulebook", "needs_rendering", "parse_page", "parse_portal_link",
