@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterator
 from zoneinfo import ZoneInfo
@@ -14,17 +14,10 @@ from zoneinfo import ZoneInfo
 import click
 from rich.table import Table
 
-from detectors import (
-    InMemoryRegistry,
-    RegistryFileError,
-    Rulebook,
-    RulebookError,
-    detect,
-    load_rulebook,
-    parse_page,
-    read_registry_csv,
-)
-from detectors.types import Context, Finding, Registry
+from detectors import InMemoryRegistry, RegistryFileError, Rulebook, RulebookError, load_rulebook, read_registry_csv
+from detectors.judge import NOT_JUDGED
+from detectors.types import Finding
+from storage.judge import Judge, PageToJudge
 from storage.repository import StoredRegistry
 
 from .common import CONTEXT_SETTINGS, console, database_session, user_errors
@@ -36,7 +29,7 @@ def today_in_vietnam() -> date:
     return datetime.now(VIETNAM).date()
 
 
-def load_registry(registry_csv: Path | None) -> Registry:
+def load_registry(registry_csv: Path | None) -> InMemoryRegistry:
     """The registry CSV given, else every record stored in the database."""
     if registry_csv is not None:
         try:
@@ -52,9 +45,18 @@ def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:
     return [finding.to_dict() for finding in findings]
 
 
-def detect_file(path: Path, url: str, on: date, registry: Registry, rulebook: Rulebook | None = None) -> list[Finding]:
-    html = path.read_bytes()
-    return detect(parse_page(html, url), Context(on=on, registry=registry), rulebook=rulebook)
+def detect_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook) -> list[Finding]:
+    """The one judge's findings on a saved page, judged as of ``on``; nothing is stored."""
+    page = PageToJudge(url=url, body=path.read_bytes(), fetched_at=datetime.now(timezone.utc),
+                       content_type="text/html")  # the user says it is a page: fragments too
+    judgement, _page = Judge(rulebook, registry, on=on).judge(page)
+    if judgement.status == NOT_JUDGED:
+        raise NotJudged(f"not judged: {judgement.note}")
+    return list(judgement.findings)
+
+
+class NotJudged(ValueError):
+    """The page beat the parser or a rule (hostile or broken markup): it says why, in one line."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,8 @@ def _parse_case(number: int, line: str, base: Path) -> BatchCase:
     return BatchCase(number, case_id, base / str(raw["path"]), str(raw["url"]), on)
 
 
-def run_batch(batch_file: Path, registry: Registry, default_on: date, out: IO[str],
-              rulebook: Rulebook | None = None) -> tuple[int, int]:
+def run_batch(batch_file: Path, registry: InMemoryRegistry, default_on: date, out: IO[str],
+              rulebook: Rulebook) -> tuple[int, int]:
     """Write one JSON line per case, in input order; returns (cases, errors)."""
     cases = errors = 0
     for case in read_batch(batch_file):
@@ -107,6 +109,8 @@ def run_batch(batch_file: Path, registry: Registry, default_on: date, out: IO[st
                 result.update(url=case.url, findings=findings_json(findings))
             except FileNotFoundError:
                 result["error"] = f"file not found: {case.path}"
+            except NotJudged as exc:
+                result["error"] = f"{case.path}: {exc}"
             except (OSError, ValueError, UnicodeError) as exc:
                 result["error"] = f"cannot read page {case.path}: {exc}"
         else:
@@ -141,7 +145,7 @@ def print_findings_table(url: str, findings: list[Finding]) -> None:
               help="Registry CSV to check badges against. Default: the stored registry.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "jsonl"]),
               help="table (default for a page), json, or jsonl (batch).")
-@user_errors(RegistryFileError, RulebookError)
+@user_errors(RegistryFileError, RulebookError, NotJudged)
 def detect_command(page: Path | None, url: str | None, batch_file: Path | None, on: datetime | None,
                    registry_csv: Path | None, output_format: str | None) -> None:
     """Run the detectors on a saved page (or a batch of them) and print the findings.
