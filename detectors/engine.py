@@ -13,6 +13,7 @@ from detectors.rules.base import Check, RuleRun
 from detectors.rules.discount import check_discounts, check_gifts
 from detectors.rules.info import check_promotion_info
 from detectors.rules.lucky import check_lottery_results, check_lucky_draws
+from detectors.rules.notify import check_notification
 from detectors.rules.platform import check_badges, check_registration
 from detectors.types import Context, Finding, Page
 
@@ -27,12 +28,13 @@ CHECKS: tuple[Check, ...] = (
     check_lucky_draws,
     check_lottery_results,
     check_promotion_info,
+    check_notification,
 )
 # The rule ids the checks above can emit: every one needs rows in detectors/rules/*.toml.
 IMPLEMENTED_RULES = frozenset({
     "ECOM-NOTIFY-MISSING", "ECOM-REG-MISSING", "ECOM-BADGE-FAKE", "ECOM-BADGE-TYPE", "ECOM-FOREIGN",
     "PROMO-DISC-50", "PROMO-GIFT-50", "PROMO-BANNED-GOODS", "PROMO-LUCKY-REG", "PROMO-LUCKY-LOTTERY",
-    "PROMO-INFO-MISSING",
+    "PROMO-INFO-MISSING", "PROMO-NOTIFY",
 })
 
 
