@@ -65,7 +65,7 @@ EXTENSIONS = {
 }
 
 # --- ecwatch -------------------------------------------------------------------------------
-ECWATCH_DATA_DIR = os.environ.get("ECWATCH_DATA_DIR", "var")
+ECWATCH_DATA_DIR = os.environ.get("ECWATCH_DATA_DIR", "")  # "" = the per-user data dir (storage.config)
 ECWATCH_DATABASE_URL = os.environ.get("ECWATCH_DATABASE_URL", "")  # "" = SQLite in the data dir
 ECWATCH_ALLOW_PRIVATE_TARGETS = _env_bool("ECWATCH_ALLOW_PRIVATE_TARGETS", False)
 ECWATCH_HOST_MAP = os.environ.get("ECWATCH_HOST_MAP", "")
