@@ -16,6 +16,7 @@ from storage.db import session_scope
 from storage.findings import reconcile_sites
 from storage.repository import finish_run, start_run
 
+from .failures import run_outcome
 from .runtime import CrawlRuntime
 
 if TYPE_CHECKING:
@@ -60,11 +61,10 @@ class RunRecorder:
                 return
             stats = _jsonable(self.crawler.stats.get_stats())
             stats["errors"] = int(stats.get("ecwatch/errors", 0)) + int(stats.get("log_count/ERROR", 0))
-            status = "finished" if reason == "finished" else "failed"
+            status, error = run_outcome(stats, reason)  # failed when no page could be fetched, with why
             with session_scope(runtime.engine) as session:
                 reconcile_sites(session, runtime.site_ids, run_id=runtime.run_id, tally=runtime.tally)
-                run = finish_run(session, runtime.run_id, status=status, stats=stats,
-                                 error=None if status == "finished" else f"crawl ended: {reason}")
+                run = finish_run(session, runtime.run_id, status=status, stats=stats, error=error)
                 run.finding_summary = runtime.tally.summary()
         finally:
             runtime.close()

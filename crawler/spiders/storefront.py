@@ -12,6 +12,7 @@ from detectors import registrable_domain
 
 from ..adapters import page_links, snapshot_item
 from ..browserpage import close_page
+from ..failures import SEED_META, reason_label, record_failure
 from ..links import FOLLOWED_KINDS, LinkKind, classify, normalize
 from ..runtime import CrawlRuntime
 from ..seeds import SeedArguments
@@ -61,9 +62,8 @@ class StorefrontSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         if request is not None:
             await close_page(request.meta.get("playwright_page"))  # a browser page is never left open
-        self.crawler.stats.inc_value("ecwatch/errors")
-        self.crawler.stats.inc_value(f"ecwatch/errors/{failure.type.__name__}")
-        self.logger.warning("Failed %s: %s", request.url if request is not None else "?",
+        reason = record_failure(self.crawler, failure)
+        self.logger.warning("Failed %s (%s): %s", request.url if request is not None else "?", reason_label(reason),
                             failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else "")
 
     def _follow_links(self, urls: list[str]) -> Iterator[scrapy.Request]:
@@ -89,6 +89,7 @@ class StorefrontSpider(scrapy.Spider):
         meta: dict[str, Any] = {"link_kind": kind.value}
         if depth_reset:
             meta["depth"] = 0
+            meta[SEED_META] = url  # why a seed failed is what a run with no page reports
         # Products are the evidence; fetch them before wandering further through listings.
         priority = 10 if kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
         return scrapy.Request(canonical, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
