@@ -7,7 +7,6 @@ Rich markup: "[S1]" in an uncertainty note stays "[S1]".
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -21,17 +20,12 @@ from detectors import IMPLEMENTED_RULES, CalendarError, Rule, Rulebook, Rulebook
 from detectors.calendar import COVERAGE_KINDS, Calendar, Window
 from detectors.rulebook import REQUIREMENTS
 
-from .common import CONTEXT_SETTINGS, console, user_errors
+from .common import CONTEXT_SETTINGS, InputError, console, user_errors
+from .errors import did_you_mean
 from .detect import today_in_vietnam
 
 FORMATS = ("table", "json")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class InputError(click.ClickException):
-    """Bad input (a date, a year, a rule id, a format): one line, exit status 2."""
-
-    exit_code = 2
 
 
 def _day(value: str | None) -> date:
@@ -170,9 +164,8 @@ def rules_show(rule_id: str, output_format: str) -> None:
     rulebook = _rulebook()
     wanted = rule_id.strip().upper()
     if wanted not in rulebook.ids():
-        close = difflib.get_close_matches(wanted, sorted(rulebook.ids()), n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]}?" if close else "; 'ecwatch rules' lists them"
-        raise InputError(f"unknown rule id {rule_id!r}{hint}")
+        hint = did_you_mean(wanted, rulebook.ids(), "'ecwatch rules' lists them")
+        raise InputError(f"unknown rule id {rule_id!r}; {hint}")
     rows = [_row(r, r.uncertain) for r in rulebook.history(wanted)]
     if output_format == "json":
         click.echo(json.dumps({"id": wanted, "rows": rows}, ensure_ascii=False, indent=2))
