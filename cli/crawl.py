@@ -41,7 +41,7 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="'-s'")
         overrides[name.strip()] = value
     return overrides
 

@@ -64,14 +64,13 @@ def next_steps() -> list[str]:
     with database_session() as session:
         example = session.query(Finding.id).filter(Finding.rule == "PROMO-DISC-50").order_by(Finding.id).first() \
             or session.query(Finding.id).order_by(Finding.id).first()
-    lines = [tr("Next, try:"),
-             f"  {command_line('findings')}    # " + tr("what the crawl flagged, one line each")]
+    steps = [(command_line("findings"), tr("what the crawl flagged, one line each"))]
     if example is not None:
-        lines.append(f"  {command_line('findings', 'show', str(example[0]))}    # "
-                     + tr("one finding in full: evidence files, legal basis, history"))
-    lines.append(f"  {command_line('export', 'findings', '-o', 'demo-findings.csv')}    # "
-                 + tr("the findings as a spreadsheet"))
-    return lines
+        steps.append((command_line("findings", "show", str(example[0])),
+                      tr("one finding in full: evidence files, legal basis, history")))
+    steps.append((command_line("export", "findings", "-o", "demo-findings.csv"), tr("the findings as a spreadsheet")))
+    width = max(len(command) for command, _ in steps)
+    return [tr("Next, try:")] + [f"  {command.ljust(width)}  # {why}" for command, why in steps]
 
 
 @click.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import functools
-from typing import Any, Callable, Iterable, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import click
 
@@ -20,6 +21,28 @@ class InputError(click.ClickException):
     """Bad input: one line, exit status 2."""
 
     exit_code = 2
+
+
+class OneLineErrorsGroup(click.Group):
+    """The root group: a usage error anywhere below it (a bad option value, a missing argument) is
+    printed as its one ``Error:`` line, without click's usage text (``-h`` shows that)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _without_usage():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _without_usage():
+            return super().invoke(ctx)
+
+
+@contextmanager
+def _without_usage() -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError as exc:
+        exc.ctx = None  # what makes click print the usage lines; the message names the option itself
+        raise
 
 
 def closest(value: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:

@@ -6,12 +6,13 @@ import click
 
 from . import crawl, db, demo, detect, export, findings, registry, rejudge, rules, runs, schedule, spiders
 from .common import CONTEXT_SETTINGS
+from .errors import OneLineErrorsGroup
 from .i18n import add_language_option
 
 COMMAND_MODULES = (crawl, demo, db, runs, spiders, detect, findings, rejudge, registry, export, schedule, rules)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=OneLineErrorsGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="ecwatch", message="ecwatch %(version)s")
 def cli() -> None:
     """ecwatch: crawl Vietnamese-facing shops and flag unnotified sites and unlawful promotions.

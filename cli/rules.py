@@ -22,6 +22,7 @@ from detectors.rulebook import REQUIREMENTS
 
 from .common import CONTEXT_SETTINGS, InputError, console, user_errors
 from .errors import did_you_mean
+from .i18n import tr
 from .detect import today_in_vietnam
 
 FORMATS = ("table", "json")
@@ -91,11 +92,13 @@ def _print_card(header: str, fields: list[tuple[str, str | None]]) -> None:
 
 def _print_rule(row: dict[str, Any]) -> None:
     valid = f"{_dmy(_date(row['valid_from']), '…')} – {_dmy(_date(row['valid_to']), '…')}"
-    _print_card(f"{row['id']}  valid {valid}  confidence {row['confidence'] or '—'}  severity {row['severity']}", [
-        ("vi", row["title_vi"]), ("en", row["title_en"]), ("status", row["status"]),
-        ("legal basis", row["legal_basis"]), ("thresholds", _thresholds(row["thresholds"])),
-        ("lifted in concentrated-promotion windows", "yes" if row["lifted_in_windows"] else None),
-        ("uncertainty", row["uncertain"]), ("note", row["note"]),
+    header = tr("{id}  valid {valid}  confidence {confidence}  severity {severity}", id=row["id"], valid=valid,
+                confidence=row["confidence"] or "—", severity=row["severity"])
+    _print_card(header, [
+        ("vi", row["title_vi"]), ("en", row["title_en"]), (tr("status"), row["status"]),
+        (tr("legal basis"), row["legal_basis"]), (tr("thresholds"), _thresholds(row["thresholds"])),
+        (tr("lifted in concentrated-promotion windows"), tr("yes") if row["lifted_in_windows"] else None),
+        (tr("uncertainty"), row["uncertain"]), (tr("note"), row["note"]),
     ])
 
 
@@ -138,11 +141,12 @@ def rules(ctx: click.Context, on: str | None, output_format: str) -> None:
                                "calendar": {"coverage": rulebook.calendar.coverage, "gap": gap}},
                               ensure_ascii=False, indent=2))
         return
-    console.print(Text(f"Rules in force on {day:%d/%m/%Y}\n", style="bold underline"))
+    console.print(Text(tr("Rules in force on {day}", day=f"{day:%d/%m/%Y}") + "\n", style="bold underline"))
     for row in rows:
         _print_rule(row)
     for item in not_in_force:
-        console.print(Text(f"Not in force on {day:%d/%m/%Y}: {item['id']} (valid {'; '.join(item['valid'])})"))
+        console.print(Text(tr("Not in force on {day}: {id} (valid {valid})", day=f"{day:%d/%m/%Y}", id=item["id"],
+                              valid="; ".join(item["valid"]))))
     covered = f"Calendar: lists state programmes, Tết and holidays for {day.year}."
     console.print(Text(f"Calendar: {gap}" if gap else covered))
 
@@ -170,7 +174,8 @@ def rules_show(rule_id: str, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps({"id": wanted, "rows": rows}, ensure_ascii=False, indent=2))
         return
-    console.print(Text(f"{wanted}: {len(rows)} dated row(s), oldest first\n", style="bold underline"))
+    console.print(Text(tr("{id}: {count} dated row(s), oldest first", id=wanted, count=len(rows)) + "\n",
+                       style="bold underline"))
     for row in rows:
         _print_rule(row)
 
@@ -227,12 +232,13 @@ def calendar_command(year: str | None, output_format: str) -> None:
         click.echo(json.dumps({"year": wanted, "windows": rows, "coverage": calendar.coverage},
                               ensure_ascii=False, indent=2))
         return
-    console.print(Text(f"Concentrated-promotion windows{f' touching {wanted}' if wanted else ''}\n",
+    console.print(Text((tr("Concentrated-promotion windows touching {year}", year=wanted) if wanted
+                        else tr("Concentrated-promotion windows")) + "\n",
                        style="bold underline"))
     for w, row in zip(windows, rows):
         _print_card(f"{w.id}  {w.start:%d/%m/%Y} – {w.end:%d/%m/%Y}  {w.scope}  {w.kind}  {row['status']}  "
-                    f"confidence {w.confidence}",
-                    [("name", w.name), ("source", w.source_decision), ("note", w.note)])
+                    + tr("confidence {value}", value=w.confidence),
+                    [(tr("name"), w.name), (tr("source"), w.source_decision), (tr("note"), w.note)])
     for line in _coverage_lines(calendar, wanted):
         console.print(Text(line))
 

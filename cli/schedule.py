@@ -157,7 +157,8 @@ def schedule_run_now(name: str) -> None:
         run_id = runner.run_now(engine, name)
     if run_id is None:
         say(tr("Nothing to re-detect: every current page is judged under the current rules "
-               "(to judge them again anyway, e.g. after a registry change: ecwatch rejudge)."))
+               "(to judge them again anyway, e.g. after a registry change: ecwatch rejudge).")
+            + f" ({tr('database {db}', db=database_label())})")
         return
     status = print_run_summary(run_id)
     if status != "finished":

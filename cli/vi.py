@@ -107,6 +107,7 @@ VI: dict[str, str] = {
     "e.g. after a registry change: ecwatch rejudge).":
         "Không có gì cần phát hiện lại: mọi trang hiện tại đã được đánh giá theo quy tắc hiện hành (muốn đánh giá "
         "lại, ví dụ sau khi sổ đăng ký thay đổi: ecwatch rejudge).",
+    "database {db}": "cơ sở dữ liệu {db}",
     "paused": "tạm dừng",
     "never": "chưa chạy",
     "(re-detection)": "(phát hiện lại)",
@@ -134,6 +135,20 @@ VI: dict[str, str] = {
     "and every hop with the findings.":
         "Đi theo từng liên kết quảng cáo hoặc tiếp thị liên kết qua toàn bộ chuỗi chuyển hướng tới trang đích, giữ "
         "mã quảng cáo và mọi bước chuyển hướng cùng các phát hiện.",
+    # --- rules and calendar ---
+    "Rules in force on {day}": "Các quy tắc có hiệu lực ngày {day}",
+    "Not in force on {day}: {id} (valid {valid})": "Không có hiệu lực ngày {day}: {id} (hiệu lực {valid})",
+    "{id}: {count} dated row(s), oldest first": "{id}: {count} dòng theo ngày, cũ nhất trước",
+    "{id}  valid {valid}  confidence {confidence}  severity {severity}":
+        "{id}  hiệu lực {valid}  độ tin cậy {confidence}  mức độ {severity}",
+    "thresholds": "ngưỡng",
+    "lifted in concentrated-promotion windows": "được miễn trong đợt khuyến mại tập trung",
+    "yes": "có",
+    "uncertainty": "điểm chưa chắc chắn",
+    "note": "ghi chú",
+    "Concentrated-promotion windows": "Các đợt khuyến mại tập trung",
+    "Concentrated-promotion windows touching {year}": "Các đợt khuyến mại tập trung trong năm {year}",
+    "confidence {value}": "độ tin cậy {value}",
     # --- demo ---
     "Demo shops on 127.0.0.1:{port}: {seeds}": "Cửa hàng demo tại 127.0.0.1:{port}: {seeds}",
     "Demo ads: {path}": "Quảng cáo demo: {path}",

@@ -183,6 +183,8 @@ def _one_after_another(process: Any, crawlers: list[Any], arguments: list[dict[s
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit status 0 when the crawl finished (with or without errors), 1 when it failed (no page could be
+    fetched, or it stopped early), 2 when the input was wrong and nothing started."""
     parser = argparse.ArgumentParser(prog="python -m crawler.run",
                                      description="Run one spider into an existing run row (the scheduler's way in).")
     parser.add_argument("spider")

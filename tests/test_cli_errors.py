@@ -72,6 +72,11 @@ MISTAKES = [
     (["schedule", "add", "nightly", "--cron", "0 2 * * *", "--spider", "storefrnt", "--seeds", "{seeds}"], {},
      "unknown spider 'storefrnt'; did you mean storefront?"),
     (["detect", "missing.html", "--url", SITE], {}, "page not found: missing.html"),
+    # click's own checks are one line too (no usage text: -h shows it)
+    (["crawl", "storefront", "-s", "NOEQUALS"], {}, "Invalid value for '-s': 'NOEQUALS' is not NAME=VALUE"),
+    (["findings", "--status", "pending"], {}, "Invalid value for '--status': 'pending' is not one of 'open', 'gone'"),
+    (["findings", "show"], {}, "Missing argument 'FINDING_ID'"),
+    (["demo", "serve", "--port", "70000"], {}, "Invalid value for '--port': 70000 is not in the range 0<=x<=65535"),
 ]
 
 
