@@ -110,7 +110,8 @@ def demo(ctx: click.Context) -> None:
 def serve_lines(site: DemoSite) -> list[str]:
     """What ``demo serve`` prints: the host map as ``ECWATCH_HOST_MAP`` takes it and a crawl to copy."""
     overrides = demo_overrides(site)
-    settings = [arg for name in HAND_CRAWL_SETTINGS for arg in ("-s", f"{name}={overrides[name]}")]
+    shown = {name: int(value) if isinstance(value, bool) else value for name, value in overrides.items()}
+    settings = [arg for name in HAND_CRAWL_SETTINGS for arg in ("-s", f"{name}={shown[name]}")]
     return [
         tr("Demo shops on http://127.0.0.1:{port}/ (Ctrl-C to stop).", port=site.port),
         tr("Host map (the form ECWATCH_HOST_MAP takes):"),
