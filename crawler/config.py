@@ -68,6 +68,7 @@ class EcwatchConfig:
     resolve_badges: bool
     detect_on: date | None
     max_pages_per_site: int
+    depth_limit: int  # links followed from each seed (0: no limit); Scrapy's DEPTH_LIMIT setting
     host_map: dict[str, str]
     allow_private_targets: bool
     browser: BrowserConfig
@@ -83,6 +84,7 @@ class EcwatchConfig:
             resolve_badges=settings.getbool("ECWATCH_RESOLVE_BADGES", True),
             detect_on=_parse_date(settings.get("ECWATCH_DETECT_ON")),
             max_pages_per_site=_positive(settings, "ECWATCH_MAX_PAGES_PER_SITE", 200, int),
+            depth_limit=_non_negative_int(settings, "DEPTH_LIMIT", 4),
             progress_interval=_non_negative(settings, "ECWATCH_PROGRESS_INTERVAL", 5.0),
             host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
             allow_private_targets=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS", False),
@@ -110,6 +112,17 @@ def _non_negative(settings: BaseSettings, name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number of seconds (0 or more), got {value!r}") from None
     if number < 0:
         raise ConfigError(f"{name} must be a number of seconds (0 or more), got {value!r}")
+    return number
+
+
+def _non_negative_int(settings: BaseSettings, name: str, default: int) -> int:
+    value = settings.get(name, default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number (0 or more), got {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} must be a whole number (0 or more), got {value!r}")
     return number
 
 

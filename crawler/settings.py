@@ -36,7 +36,7 @@ DOWNLOAD_DELAY = 0.0
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # hostile pages may stream forever
 RETRY_TIMES = 2
-DEPTH_LIMIT = 4
+DEPTH_LIMIT = 4  # read by the storefront spider's frontier (crawler.frontier), not by Scrapy's DepthMiddleware
 COOKIES_ENABLED = True
 
 # --- quiet, local-only process -------------------------------------------------------------
@@ -54,6 +54,11 @@ TWISTED_DNS_RESOLVER = "crawler.netpolicy.HostMapResolver"
 DOWNLOADER_MIDDLEWARES = {
     "crawler.netpolicy.PrivateTargetGuard": 50,
     "crawler.middlewares.BrowserRequestMiddleware": 60,
+}
+SPIDER_MIDDLEWARES = {
+    # It drops a page first met deeper than the limit and never sees the shallower link that follows:
+    # the frontier keeps each page's shallowest depth instead (crawler.frontier).
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.JudgePipeline": 300,

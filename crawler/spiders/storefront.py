@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 
 import scrapy
@@ -12,7 +11,8 @@ from detectors import registrable_domain
 
 from ..adapters import page_links, snapshot_item
 from ..browserpage import close_page
-from ..links import FOLLOWED_KINDS, LinkKind, classify, normalize
+from ..frontier import Admission, Frontier
+from ..links import LinkKind
 from ..runtime import CrawlRuntime
 from ..seeds import SeedArguments
 
@@ -27,7 +27,8 @@ class StorefrontSpider(scrapy.Spider):
     ``seeds`` (a file: one URL a line, or CSV with a ``url`` and an optional ``render`` column).
     Pages are rendered in the browser per site (``always`` | ``never`` | ``auto``): see
     ``crawler.middlewares`` and ``crawler.pipelines``; this spider only reads the links of what it is
-    given, and yields every page for the judge.
+    given, and yields every page for the judge. Which links it follows, and at which depth, is the
+    ``crawler.frontier``'s call (Scrapy's DepthMiddleware is off: it would drop a page first met deep).
     """
 
     name = "storefront"
@@ -35,27 +36,30 @@ class StorefrontSpider(scrapy.Spider):
     def __init__(self, urls: str = "", seeds: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.arguments = SeedArguments.parse(urls=urls, seeds=seeds)
-        self.render_sites = self.arguments.render_sites  # read by crawler.middlewares
-        self.allowed_sites = {registrable_domain(url) for url in self.arguments.urls}
-        self._seen: set[str] = set()
-        self._pages_per_site: Counter[str] = Counter()
-        self.max_pages_per_site = 200
+        self.render_sites = self.arguments.render_sites  # read by crawler.runtime
+        self.frontier = Frontier({registrable_domain(url) for url in self.arguments.urls},
+                                 max_pages_per_site=200, depth_limit=4)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> StorefrontSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_pages_per_site = CrawlRuntime.of(crawler).config.max_pages_per_site
+        config = CrawlRuntime.of(crawler).config
+        spider.frontier.max_pages_per_site = config.max_pages_per_site
+        spider.frontier.depth_limit = config.depth_limit
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.arguments.urls:
-            request = self._request(url, LinkKind.CATEGORY, depth_reset=True)
-            if request is not None:
-                yield request
+            admission = self.frontier.seed(url)
+            if admission is not None:
+                yield self._request(admission)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         yield snapshot_item(response)
-        yield from self._follow_links(page_links(response))
+        admitted = self.frontier.read(response.meta.get("ecwatch_url", response.url), page_links(response))
+        for admission in admitted:
+            yield self._request(admission)
+        self.crawler.stats.set_value("ecwatch/page_limit_reached", self.frontier.limit_reached)
 
     async def on_error(self, failure: Any) -> None:
         request = getattr(failure, "request", None)
@@ -66,29 +70,12 @@ class StorefrontSpider(scrapy.Spider):
         self.logger.warning("Failed %s: %s", request.url if request is not None else "?",
                             failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else "")
 
-    def _follow_links(self, urls: list[str]) -> Iterator[scrapy.Request]:
-        for url in urls:
-            kind = classify(url)
-            if kind not in FOLLOWED_KINDS:
-                continue
-            request = self._request(url, kind)
-            if request is not None:
-                yield request
-
-    def _request(self, url: str, kind: LinkKind, depth_reset: bool = False) -> scrapy.Request | None:
-        canonical = normalize(url)
-        site = registrable_domain(canonical)
-        # Filtering here, before a Request exists, is what keeps a crawl CPU-cheap.
-        if canonical in self._seen or site not in self.allowed_sites:
-            return None
-        if self._pages_per_site[site] >= self.max_pages_per_site:
-            self.crawler.stats.inc_value("ecwatch/page_limit_reached")
-            return None
-        self._seen.add(canonical)
-        self._pages_per_site[site] += 1
-        meta: dict[str, Any] = {"link_kind": kind.value}
-        if depth_reset:
-            meta["depth"] = 0
-        # Products are the evidence; fetch them before wandering further through listings.
-        priority = 10 if kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
-        return scrapy.Request(canonical, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
+    def _request(self, admission: Admission) -> scrapy.Request:
+        # Nearer pages first, so that a page is usually first met at its shallowest depth; and within a
+        # depth, products and promotions (the evidence) before listings.
+        bonus = 10 if admission.kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
+        meta: dict[str, Any] = {"link_kind": admission.kind.value, "depth": admission.depth,
+                                "ecwatch_url": admission.url}
+        self.crawler.stats.max_value("ecwatch/depth_max", admission.depth)
+        return scrapy.Request(admission.url, callback=self.parse, errback=self.on_error, meta=meta,
+                              priority=bonus - 100 * admission.depth)
