@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def default_judge_workers() -> int:
+    return max(1, os.cpu_count() or 1)
 
 
 class ConfigError(ValueError):
@@ -73,6 +78,10 @@ class EcwatchConfig:
     allow_private_targets: bool
     browser: BrowserConfig
     progress_interval: float  # seconds between progress lines on stderr; 0: none
+    judge_workers: int  # processes judging pages; 0: judge on the crawl's own thread
+    judge_budget: float  # seconds a page may take to judge; 0: no limit
+    judge_max_bytes: int  # larger pages are stored but not judged
+    write_batch: int  # snapshots per database transaction
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> EcwatchConfig:
@@ -86,6 +95,10 @@ class EcwatchConfig:
             max_pages_per_site=_positive(settings, "ECWATCH_MAX_PAGES_PER_SITE", 200, int),
             depth_limit=_non_negative_int(settings, "DEPTH_LIMIT", 4),
             progress_interval=_non_negative(settings, "ECWATCH_PROGRESS_INTERVAL", 5.0),
+            judge_workers=_non_negative_int(settings, "ECWATCH_JUDGE_WORKERS", default_judge_workers()),
+            judge_budget=_non_negative(settings, "ECWATCH_JUDGE_BUDGET", 20.0),
+            judge_max_bytes=_positive(settings, "ECWATCH_JUDGE_MAX_BYTES", 8 * 1024 * 1024, int),
+            write_batch=_positive(settings, "ECWATCH_WRITE_BATCH", 100, int),
             host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
             allow_private_targets=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS", False),
             browser=BrowserConfig.from_settings(settings),

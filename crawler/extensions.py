@@ -60,11 +60,11 @@ class RunRecorder:
                 return
             stats = _jsonable(self.crawler.stats.get_stats())
             stats["errors"] = int(stats.get("ecwatch/errors", 0)) + int(stats.get("log_count/ERROR", 0))
-            status = "finished" if reason == "finished" else "failed"
+            status = "finished" if reason == "finished" and runtime.failure is None else "failed"
+            error = runtime.failure or (None if status == "finished" else f"crawl ended: {reason}")
             with session_scope(runtime.engine) as session:
                 reconcile_sites(session, runtime.site_ids, run_id=runtime.run_id, tally=runtime.tally)
-                run = finish_run(session, runtime.run_id, status=status, stats=stats,
-                                 error=None if status == "finished" else f"crawl ended: {reason}")
+                run = finish_run(session, runtime.run_id, status=status, stats=stats, error=error)
                 run.finding_summary = runtime.tally.summary()
         finally:
             runtime.close()

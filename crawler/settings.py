@@ -80,6 +80,12 @@ ECWATCH_MAX_PAGES_PER_SITE = 200
 ECWATCH_DETECT_ON = ""  # YYYY-MM-DD; "" = today in Asia/Ho_Chi_Minh
 ECWATCH_PROGRESS_INTERVAL = 5.0  # seconds; 0 disables progress lines
 
+# --- judging and writing (crawler/judging.py, crawler/storewriter.py) -------------------------------
+# ECWATCH_JUDGE_WORKERS: processes judging pages, default one per core; 0 judges on the crawl's thread.
+ECWATCH_JUDGE_BUDGET = 20.0  # seconds a page may take to judge; 0: no limit
+ECWATCH_JUDGE_MAX_BYTES = 8 * 1024 * 1024  # larger pages are stored, recorded "not judged"
+ECWATCH_WRITE_BATCH = 100  # snapshots per database transaction (also written at least every second)
+
 # --- browser: rendering and evidence (docs/rendering.md) -------------------------------------
 ECWATCH_BROWSER_PAGES = 4  # browser pages open at once (one context); measured best on 2 cores
 ECWATCH_EVIDENCE = _env_bool("ECWATCH_EVIDENCE", True)  # screenshot + DOM + WARC of pages with findings

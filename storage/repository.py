@@ -14,12 +14,17 @@ from detectors.types import RegistryRecord
 from .blobs import StoredBlob
 from .models import Artifact, CrawlRun, Finding, PageSnapshot, RegistryRecordRow, Sighting, Site, utcnow
 
-def get_or_create_site(session: Session, domain: str) -> Site:
+def get_or_create_site(session: Session, domain: str, known: dict[str, int] | None = None) -> Site:
+    """``known``: domain -> site id, kept by a caller that stores many pages of the same sites."""
+    if known is not None and domain in known:
+        return session.get_one(Site, known[domain])
     site = session.scalar(select(Site).where(Site.domain == domain))
     if site is None:
         site = Site(domain=domain)
         session.add(site)
         session.flush()
+    if known is not None:
+        known[domain] = site.id
     return site
 
 
@@ -77,8 +82,8 @@ class SnapshotInput:
     ad_id: str | None = None
 
 
-def save_snapshot(session: Session, data: SnapshotInput) -> PageSnapshot:
-    site = get_or_create_site(session, data.domain)
+def save_snapshot(session: Session, data: SnapshotInput, site_ids: dict[str, int] | None = None) -> PageSnapshot:
+    site = get_or_create_site(session, data.domain, site_ids)
     snapshot = PageSnapshot(
         run_id=data.run_id,
         site_id=site.id,
