@@ -23,6 +23,7 @@ from pathlib import Path
 PARAGRAPH = ("Sản phẩm chính hãng, bảo hành 12 tháng, giao hàng toàn quốc. Đổi trả trong 7 ngày nếu lỗi do nhà "
              "sản xuất. Thanh toán khi nhận hàng (COD), MoMo, VNPay, chuyển khoản ngân hàng. ")
 ROBOTS = b"User-agent: *\nAllow: /\n"
+FEATURED = 4  # products shown on the home page
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class Shop:
     def links(self, path: str) -> list[str]:
         if path == "/":
             cats = [f"/danh-muc/c{c}" for c in range(self.spec.categories)]
-            return cats + [f"/sp/js{i}" for i in range(self.spec.js_products)]
+            featured = [f"/san-pham/p{i}" for i in range(min(FEATURED, self.spec.products))]
+            return cats + featured + [f"/sp/js{i}" for i in range(self.spec.js_products)]
         if path.startswith("/danh-muc/"):
             category, page = self._category_and_page(path)
             members = self._members(category)
@@ -96,8 +98,11 @@ class Shop:
         if path == "/robots.txt":
             return ROBOTS
         if path == "/":
-            return self._html("Cửa hàng điện máy", self._nav() + "".join(f'<li><a href="{link}">Danh mục {link}</a></li>'
-                                                                    for link in self.links("/")))
+            links = self.links("/")
+            categories = "".join(f'<li><a href="{link}">Danh mục {link}</a></li>' for link in links
+                                 if not link.startswith("/san-pham/"))
+            featured = "".join(self._card(i) for i in range(min(FEATURED, self.spec.products)))
+            return self._html("Cửa hàng điện máy", self._nav() + f"<ul>{categories}</ul>" + featured)
         if path.startswith("/danh-muc/c"):
             category, page = self._category_and_page(path)
             if category >= self.spec.categories or not self._members(category):

@@ -121,7 +121,7 @@ class BrowserAddon:
         except BrowserNotFound as exc:
             logger.warning("%s; pages are stored as served, without rendering or screenshots", exc)
             return
-        handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+        handler = "crawler.lazyplaywright.LazyPlaywrightHandler"
         playwright = {
             "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",

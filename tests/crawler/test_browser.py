@@ -54,7 +54,7 @@ def test_an_explicit_chromium_that_is_not_there_says_how_to_get_one(monkeypatch:
 
 def test_the_addon_wires_playwright_in_when_a_chromium_is_found(fake_chromium: str) -> None:
     settings = _addon_settings({"ECWATCH_HOST_MAP": "shop.vn=127.0.0.1", "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2})
-    assert settings.getdict("DOWNLOAD_HANDLERS")["https"] == "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    assert settings.getdict("DOWNLOAD_HANDLERS")["https"] == "crawler.lazyplaywright.LazyPlaywrightHandler"
     options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
     assert options["executable_path"] == fake_chromium and options["headless"] is True
     assert "--no-sandbox" in options["args"] and "--host-resolver-rules=MAP shop.vn 127.0.0.1" in options["args"]

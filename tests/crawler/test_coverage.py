@@ -20,7 +20,7 @@ def test_every_page_within_the_depth_limit_is_fetched_once(tmp_path: Path) -> No
     with ShopServer(shop) as server:
         settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": 1, "ECWATCH_HOST_MAP": f"{SPEC.host}=127.0.0.1",
                     "DEPTH_LIMIT": DEPTH_LIMIT, "ECWATCH_MAX_PAGES_PER_SITE": 10_000, "ECWATCH_EVIDENCE": 0,
-                    "ECWATCH_RENDER": "never", "AUTOTHROTTLE_ENABLED": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                    "ECWATCH_RENDER": "auto", "AUTOTHROTTLE_ENABLED": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
                     "ECWATCH_PROGRESS_INTERVAL": 0, "ECWATCH_RESOLVE_BADGES": 0}
         args = ["crawl", "storefront", "--url", server.url("/")]
         for name, value in settings.items():
@@ -31,3 +31,7 @@ def test_every_page_within_the_depth_limit_is_fetched_once(tmp_path: Path) -> No
     assert set(fetched) == expected
     assert set(fetched.values()) == {1}  # none twice
     assert len(result.snapshots()) == len(expected)
+    # Every page showed its prices over plain HTTP: the browser (Playwright's driver) was never started.
+    assert not any(key.startswith("playwright/") for key in result.stats())
+    log = next((tmp_path / "logs").glob("crawl-*.log")).read_text(encoding="utf-8")
+    assert "Starting download handler" not in log
