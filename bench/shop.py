@@ -15,6 +15,7 @@ import argparse
 import json
 import random
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -177,8 +178,9 @@ class Shop:
 class ShopServer:
     """The shop over HTTP/1.1 (keep-alive) on 127.0.0.1, pages built on request."""
 
-    def __init__(self, shop: Shop) -> None:
+    def __init__(self, shop: Shop, delay: float = 0.0) -> None:
         self.shop = shop
+        self.delay = delay  # seconds before each answer: a slower shop, for tests that stop a crawl midway
         self.fetched: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -207,6 +209,8 @@ class ShopServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                if server.delay:
+                    time.sleep(server.delay)
                 body = server.shop.page(self.path)
                 with server._lock:
                     server.fetched[self.path] = server.fetched.get(self.path, 0) + 1

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 from storage.db import make_engine
 from storage.migrate import current_revision, upgrade
 from storage.repository import list_runs
+from storage.runs import mark_interrupted
 
 from .common import CONTEXT_SETTINGS, console, database_session, redacted_url, storage_config
 from .summary import summary_totals
@@ -56,6 +57,7 @@ def runs(limit: int) -> None:
         ecwatch runs --limit 5
     """
     with database_session() as session:
+        mark_interrupted(session)
         rows = list_runs(session, limit)
         table = Table(title="Crawl runs")
         for column in ("id", "spider", "trigger", "status", "started (UTC)", "finished (UTC)", "pages",

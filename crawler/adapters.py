@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from detectors.page.model import looks_like_html
 
@@ -20,6 +20,12 @@ def content_type(response: Response) -> str | None:
 
 def is_html(response: Response) -> bool:
     return isinstance(response, TextResponse) and looks_like_html(content_type(response), response.body)
+
+
+def stored_response(url: str, body: bytes, content_type: str | None) -> Response:
+    """A stored page as Scrapy would have handed it over (to read its links again)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    return HtmlResponse(url=url, body=body, headers=headers)
 
 
 def page_links(response: Response) -> list[str]:

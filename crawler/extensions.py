@@ -15,6 +15,7 @@ from twisted.internet import task
 from storage.db import session_scope
 from storage.findings import reconcile_sites
 from storage.repository import finish_run, start_run
+from storage.runs import HEARTBEAT, beat
 
 from .runtime import CrawlRuntime
 
@@ -37,6 +38,7 @@ class RunRecorder:
         self.runtime = runtime
         self.crawler = crawler
         self.log_path: str | None = crawler.settings.get("LOG_FILE")
+        self._heartbeat: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
@@ -46,15 +48,27 @@ class RunRecorder:
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
-        if self.runtime.run_id is not None:
-            return  # created by whoever started the crawl
-        arguments = getattr(getattr(spider, "arguments", None), "as_dict", lambda: {})()
         with session_scope(self.runtime.engine) as session:
-            run = start_run(session, spider.name, arguments, trigger=self.runtime.trigger, log_path=self.log_path)
-            self.runtime.run_id = run.id
+            if self.runtime.run_id is None:  # not created by whoever started the crawl
+                arguments = getattr(getattr(spider, "arguments", None), "as_dict", lambda: {})()
+                run = start_run(session, spider.name, arguments, trigger=self.runtime.trigger,
+                                log_path=self.log_path)
+                self.runtime.run_id = run.id
+            beat(session, self.runtime.run_id)
+        self._heartbeat = task.LoopingCall(self._beat)
+        self._heartbeat.start(HEARTBEAT, now=False)
+
+    def _beat(self) -> None:
+        try:
+            with session_scope(self.runtime.engine) as session:
+                beat(session, self.runtime.run_id)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - a missed beat is not worth stopping the crawl for
+            logger.warning("Could not record the run's heartbeat: %s", exc)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         runtime = self.runtime
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
         try:
             if runtime.run_id is None:
                 return

@@ -47,7 +47,8 @@ def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, A
     run.error = error if error is not None else run.error
     run.exit_status = exit_status if exit_status is not None else run.exit_status
     if stats is not None:
-        run.stats = stats
+        resumed = (run.stats or {}).get("resumed")
+        run.stats = {**stats, "resumed": resumed} if resumed else stats
     run.pages = session.scalar(select(func.count()).where(PageSnapshot.run_id == run_id)) or 0
     run.findings = session.scalar(
         select(func.count(func.distinct(Sighting.finding_id)))
@@ -56,6 +57,22 @@ def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, A
     ) or 0
     run.errors = int((stats or run.stats or {}).get("errors", run.errors) or 0)
     return run
+
+
+def reopen_run(session: Session, run_id: int, log_path: str | None = None) -> CrawlRun:
+    """A run resumed: running again, what stopped it kept in its stats."""
+    run = session.get_one(CrawlRun, run_id)
+    history = list((run.stats or {}).get("resumed", []))
+    history.append({"status": run.status, "error": run.error, "at": utcnow().isoformat()})
+    run.stats = {**(run.stats or {}), "resumed": history}
+    run.status, run.finished_at, run.error = "running", None, None
+    run.log_path = log_path or run.log_path
+    return run
+
+
+def run_snapshots(session: Session, run_id: int) -> Sequence[PageSnapshot]:
+    """The pages a run stored, in the order it stored them."""
+    return session.scalars(select(PageSnapshot).where(PageSnapshot.run_id == run_id).order_by(PageSnapshot.id)).all()
 
 
 def list_runs(session: Session, limit: int = 20) -> Sequence[CrawlRun]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 
 import scrapy
 from scrapy.http import Response
 
 from detectors import registrable_domain
+from storage.db import session_scope
+from storage.judge import content_type_of
+from storage.repository import run_snapshots
 
-from ..adapters import page_links, snapshot_item
+from ..adapters import page_links, snapshot_item, stored_response
 from ..browserpage import close_page
 from ..frontier import Admission, Frontier
 from ..links import LinkKind
@@ -33,9 +37,11 @@ class StorefrontSpider(scrapy.Spider):
 
     name = "storefront"
 
-    def __init__(self, urls: str = "", seeds: str = "", **kwargs: Any) -> None:
+    def __init__(self, urls: str = "", seeds: str = "", render: str = "", resume_run: str = "",
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.arguments = SeedArguments.parse(urls=urls, seeds=seeds)
+        self.arguments = SeedArguments.parse(urls=urls, seeds=seeds, render=render)
+        self.resume_run = int(resume_run) if resume_run else None
         self.render_sites = self.arguments.render_sites  # read by crawler.runtime
         self.frontier = Frontier({registrable_domain(url) for url in self.arguments.urls},
                                  max_pages_per_site=200, depth_limit=4)
@@ -49,10 +55,33 @@ class StorefrontSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.arguments.urls:
-            admission = self.frontier.seed(url)
-            if admission is not None:
-                yield self._request(admission)
+        seeds = [a for a in map(self.frontier.seed, self.arguments.urls) if a is not None]
+        pending = self._resumed(seeds) if self.resume_run is not None else seeds
+        for admission in pending:
+            yield self._request(admission)
+
+    def _resumed(self, seeds: list[Admission]) -> list[Admission]:
+        """What an interrupted run still had to fetch: its frontier rebuilt from the pages it stored (their
+        links read again, nearest first), less those pages. Nothing stored is fetched twice; nothing it
+        would have reached is left out."""
+        runtime = CrawlRuntime.of(self.crawler)
+        with session_scope(runtime.engine) as session:
+            stored = {s.requested_url: (s.final_url, s.body_path, content_type_of(s.headers))
+                      for s in run_snapshots(session, self.resume_run)}  # type: ignore[arg-type]
+        pending, queue = [], deque(seeds)
+        while queue:
+            admission = queue.popleft()
+            page = stored.get(admission.url)
+            if page is None:
+                pending.append(admission)
+                continue
+            url, body_path, content_type = page
+            links = page_links(stored_response(url, runtime.blobs.read(body_path), content_type))
+            queue.extend(self.frontier.read(admission.url, links))
+        self.crawler.stats.set_value("ecwatch/resume/stored", len(stored))
+        self.crawler.stats.set_value("ecwatch/resume/pending", len(pending))
+        self.logger.info("Resuming run %s: %d pages stored, %d to fetch", self.resume_run, len(stored), len(pending))
+        return pending
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         yield snapshot_item(response)
