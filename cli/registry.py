@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from detectors import RegistryFileError, read_registry_csv
-from storage.repository import save_registry_records
+from storage.repository import import_registry
 
-from .common import CONTEXT_SETTINGS, console, database_session, user_errors
+from .common import CONTEXT_SETTINGS, console, database, user_errors
 from .rejudge import print_rejudge, rejudge_now
 
 
@@ -44,8 +44,8 @@ def registry_import(csv_file: Path) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {csv_file}: {exc}") from None
     records = read_registry_csv(text)
-    with database_session() as session:
-        count = save_registry_records(session, records)
+    with database() as engine:
+        count = import_registry(engine, records)
     console.print(f"Imported {count} registry records from {csv_file}", markup=False)
     # Registration findings follow the registry without a re-crawl.
     print_rejudge(rejudge_now({record.domain for record in records}))

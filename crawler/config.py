@@ -82,6 +82,7 @@ class EcwatchConfig:
     judge_budget: float  # seconds a page may take to judge; 0: no limit
     judge_max_bytes: int  # larger pages are stored but not judged
     write_batch: int  # snapshots per database transaction
+    write_patience: float  # seconds a refused write is tried again before the crawl stops
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> EcwatchConfig:
@@ -99,6 +100,7 @@ class EcwatchConfig:
             judge_budget=_non_negative(settings, "ECWATCH_JUDGE_BUDGET", 20.0),
             judge_max_bytes=_positive(settings, "ECWATCH_JUDGE_MAX_BYTES", 8 * 1024 * 1024, int),
             write_batch=_positive(settings, "ECWATCH_WRITE_BATCH", 100, int),
+            write_patience=_non_negative(settings, "ECWATCH_WRITE_PATIENCE", 120.0),
             host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
             allow_private_targets=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS", False),
             browser=BrowserConfig.from_settings(settings),

@@ -12,7 +12,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from storage.db import session_scope
+from storage.db import backoff, retrying, session_scope
 from storage.findings import reconcile_sites
 from storage.repository import finish_run, start_run
 from storage.runs import HEARTBEAT, beat
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+END_PATIENCE = 300.0  # seconds: how long the end of a run is tried again against a refusing database
 
 
 class RunRecorder:
@@ -76,10 +78,17 @@ class RunRecorder:
             stats["errors"] = int(stats.get("ecwatch/errors", 0)) + int(stats.get("log_count/ERROR", 0))
             status = "finished" if reason == "finished" and runtime.failure is None else "failed"
             error = runtime.failure or (None if status == "finished" else f"crawl ended: {reason}")
-            with session_scope(runtime.engine) as session:
-                reconcile_sites(session, runtime.site_ids, run_id=runtime.run_id, tally=runtime.tally)
-                run = finish_run(session, runtime.run_id, status=status, stats=stats, error=error)
-                run.finding_summary = runtime.tally.summary()
+
+            def record() -> None:
+                tally = runtime.tally.copy()  # a failed attempt must not count what it found gone twice
+                with session_scope(runtime.engine) as session:
+                    reconcile_sites(session, runtime.site_ids, run_id=runtime.run_id, tally=tally)
+                    run = finish_run(session, runtime.run_id, status=status, stats=stats, error=error)  # type: ignore[arg-type]
+                    run.finding_summary = tally.summary()
+
+            # The run's end is worth waiting for longer than a batch of pages: without it the run would
+            # only be found "interrupted" later.
+            retrying(record, backoff(max(runtime.config.write_patience, END_PATIENCE)), "Recording the run's end")
         finally:
             runtime.close()
 

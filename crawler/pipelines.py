@@ -136,7 +136,8 @@ class StoragePipeline:
     def __init__(self, runtime: CrawlRuntime, crawler: Crawler) -> None:
         self.runtime = runtime
         self.crawler = crawler
-        self.writer = StoreWriter(runtime, batch=runtime.config.write_batch, on_failure=self._failed)
+        self.writer = StoreWriter(runtime, batch=runtime.config.write_batch, on_failure=self._failed,
+                                  patience=runtime.config.write_patience)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:

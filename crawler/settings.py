@@ -85,6 +85,7 @@ ECWATCH_PROGRESS_INTERVAL = 5.0  # seconds; 0 disables progress lines
 ECWATCH_JUDGE_BUDGET = 20.0  # seconds a page may take to judge; 0: no limit
 ECWATCH_JUDGE_MAX_BYTES = 8 * 1024 * 1024  # larger pages are stored, recorded "not judged"
 ECWATCH_WRITE_BATCH = 100  # snapshots per database transaction (also written at least every second)
+ECWATCH_WRITE_PATIENCE = 120.0  # seconds a refused write is tried again; then the crawl stops, failed
 
 # --- browser: rendering and evidence (docs/rendering.md) -------------------------------------
 ECWATCH_BROWSER_PAGES = 4  # browser pages open at once (one context); measured best on 2 cores

@@ -4,7 +4,7 @@ The crawl's thread hands over each judged page and goes on. The writer stores th
 compressed, ``storage.blobs``) and then a batch of snapshots with their evidence files and judgements in
 one transaction: every ``ECWATCH_WRITE_BATCH`` pages, or every second. A transaction that fails (the
 database locked by a long import, a server that went away) is tried again with growing pauses for
-about two minutes; if it still fails the crawl stops and its run is recorded failed with the reason:
+``ECWATCH_WRITE_PATIENCE`` seconds (two minutes by default); if it still fails the crawl stops and its run is recorded failed with the reason:
 pages are never dropped quietly. The queue is bounded: when the database is slower than the crawl,
 the crawl waits.
 """
@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from detectors import registrable_domain
 from storage.blobs import StoredBlob
-from storage.db import session_scope
+from storage.db import backoff, session_scope
 from storage.findings import Tally
 from storage.repository import SnapshotInput, attach_artifact, save_snapshot
 
@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 FLUSH_INTERVAL = 1.0  # seconds: pages are written at least this often
 QUEUE_PAGES = 256
-RETRY_PAUSES = (0.5, 1, 2, 4, 8, 15, 30, 60)  # seconds between attempts: about two minutes in all
 _STOP = object()
 
 
@@ -55,10 +54,10 @@ class Written:
 
 class StoreWriter:
     def __init__(self, runtime: CrawlRuntime, *, batch: int, on_failure: Callable[[str], None],
-                 pauses: tuple[float, ...] = RETRY_PAUSES) -> None:
+                 patience: float) -> None:
         self.runtime = runtime
         self.batch = batch
-        self.pauses = pauses
+        self.pauses = backoff(patience)
         self.on_failure = on_failure
         self.written = Written()
         self.failure: str | None = None

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from detectors.types import RegistryRecord
 
 from .blobs import StoredBlob
+from .db import session_scope
 from .models import Artifact, CrawlRun, Finding, PageSnapshot, RegistryRecordRow, Sighting, Site, utcnow
 
 def get_or_create_site(session: Session, domain: str, known: dict[str, int] | None = None) -> Site:
@@ -209,12 +210,16 @@ def count_findings_by_rule(session: Session, run_id: int | None = None) -> dict[
 
 
 def save_registry_records(session: Session, records: Iterable[RegistryRecord]) -> int:
+    """Insert or update records (keyed by record id and source), looking the batch up in one query."""
+    records = list(records)
+    existing = {(row.record_id, row.source): row for row in session.scalars(select(RegistryRecordRow).where(
+        RegistryRecordRow.record_id.in_({r.record_id for r in records})))}
     count = 0
     for record in records:
-        row = session.scalar(select(RegistryRecordRow).where(
-            RegistryRecordRow.record_id == record.record_id, RegistryRecordRow.source == record.source))
+        row = existing.get((record.record_id, record.source))
         if row is None:
             row = RegistryRecordRow(record_id=record.record_id, source=record.source)
+            existing[(record.record_id, record.source)] = row
             session.add(row)
         row.domain = record.domain
         row.kind = record.kind
@@ -224,6 +229,19 @@ def save_registry_records(session: Session, records: Iterable[RegistryRecord]) -
         row.updated_at = utcnow()
         count += 1
     session.flush()
+    return count
+
+
+REGISTRY_BATCH = 1000  # records per transaction: a big import never holds the write lock for long
+
+
+def import_registry(engine: Engine, records: Sequence[RegistryRecord], batch: int = REGISTRY_BATCH) -> int:
+    """Store ``records`` in transactions of ``batch``, so that a crawl writing beside the import waits
+    for one batch at most, never for the whole file."""
+    count = 0
+    for start in range(0, len(records), batch):
+        with session_scope(engine) as session:
+            count += save_registry_records(session, records[start:start + batch])
     return count
 
 
