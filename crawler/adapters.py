@@ -94,6 +94,7 @@ def snapshot_item(response: Response, **extra: Any) -> PageSnapshotItem:
         server_ip=str(response.ip_address) if response.ip_address else None,
         tls=_tls_details(response),
         rendered="playwright" in response.flags,
+        fetch_note=f"truncated at {len(response.body):,} bytes" if "download_stopped" in response.flags else None,
         **extra,
     )
 

@@ -83,6 +83,9 @@ class EcwatchConfig:
     judge_max_bytes: int  # larger pages are stored but not judged
     write_batch: int  # snapshots per database transaction
     write_patience: float  # seconds a refused write is tried again before the crawl stops
+    backoff_max_delay: float  # seconds: the most an overloaded site's requests are spaced out
+    portal_max_lookups: int  # portal record pages fetched per crawl at most
+    max_page_bytes: int  # a longer response is read this far, stored and marked truncated
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> EcwatchConfig:
@@ -101,6 +104,9 @@ class EcwatchConfig:
             judge_max_bytes=_positive(settings, "ECWATCH_JUDGE_MAX_BYTES", 8 * 1024 * 1024, int),
             write_batch=_positive(settings, "ECWATCH_WRITE_BATCH", 100, int),
             write_patience=_non_negative(settings, "ECWATCH_WRITE_PATIENCE", 120.0),
+            backoff_max_delay=_non_negative(settings, "ECWATCH_BACKOFF_MAX_DELAY", 120.0),
+            portal_max_lookups=_non_negative_int(settings, "ECWATCH_PORTAL_MAX_LOOKUPS", 200),
+            max_page_bytes=_positive(settings, "ECWATCH_MAX_PAGE_BYTES", 16 * 1024 * 1024, int),
             host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
             allow_private_targets=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS", False),
             browser=BrowserConfig.from_settings(settings),

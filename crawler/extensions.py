@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import NotConfigured, StopDownload
 from twisted.internet import task
 
 from storage.db import backoff, retrying, session_scope
@@ -139,3 +139,28 @@ class ProgressReporter:
             return len(scheduler) if scheduler is not None else 0  # type: ignore[arg-type]
         except TypeError:  # a scheduler that cannot count
             return 0
+
+
+class ResponseLimit:
+    """Stops reading a response at ``ECWATCH_MAX_PAGE_BYTES``: the page is kept as far as it came,
+    marked truncated (Scrapy's ``DOWNLOAD_MAXSIZE``, set higher, would drop it whole)."""
+
+    def __init__(self, limit: int, stats: Any) -> None:
+        self.limit = limit
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ResponseLimit:
+        extension = cls(CrawlRuntime.of(crawler).config.max_page_bytes, crawler.stats)
+        crawler.signals.connect(extension.bytes_received, signal=signals.bytes_received)
+        return extension
+
+    def bytes_received(self, data: bytes, request: Any, spider: Spider) -> None:
+        received = request.meta.get(TRUNCATED_META, 0) + len(data)
+        request.meta[TRUNCATED_META] = received
+        if received > self.limit:
+            self.stats.inc_value("ecwatch/truncated")
+            raise StopDownload(fail=False)
+
+
+TRUNCATED_META = "ecwatch_bytes_received"

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+PORTAL_LINKS_PER_PAGE = 5
+PORTAL_CONCURRENCY = 2
+
 
 class JudgePipeline:
     def __init__(self, runtime: CrawlRuntime, crawler: Crawler) -> None:
@@ -45,6 +48,7 @@ class JudgePipeline:
         self.evidence = EvidenceCollector(runtime, crawler)
         # One lookup per record path; pages arriving while it is under way wait for it.
         self._lookups: dict[str, asyncio.Future[None]] = {}
+        self._portal_slots = asyncio.Semaphore(PORTAL_CONCURRENCY)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JudgePipeline:
@@ -95,18 +99,31 @@ class JudgePipeline:
         return True
 
     async def _resolve_records(self, judgement: Judgement) -> bool:
-        """Fetch the portal records the page links to that the registry does not hold; True if any arrived."""
+        """Fetch the portal records the page links to that the registry does not hold; True if any arrived.
+
+        A page's first ``PORTAL_LINKS_PER_PAGE`` record links only, ``ECWATCH_PORTAL_MAX_LOOKUPS`` per crawl,
+        ``PORTAL_CONCURRENCY`` at a time: a page listing hundreds of record links does not turn the crawl
+        against the portal.
+        """
         registry = self.runtime.judge.registry
-        wanted = [link for link in judgement.record_links if not registry.by_record_id(link.record_id)]
-        fresh = [path for path in dict.fromkeys(link.path for link in wanted) if path not in self._lookups]
-        for path in fresh:
+        unknown = [link for link in judgement.record_links if not registry.by_record_id(link.record_id)]
+        paths = list(dict.fromkeys(link.path for link in unknown))[:PORTAL_LINKS_PER_PAGE]
+        wanted = [link for link in unknown if link.path in paths]
+        for path in paths:
+            if path in self._lookups:
+                continue
+            if len(self._lookups) >= self.runtime.config.portal_max_lookups:
+                self.stats.inc_value("ecwatch/portal/skipped_cap")
+                wanted = [link for link in wanted if link.path in self._lookups]
+                continue
             self._lookups[path] = asyncio.ensure_future(self._look_up(path))
         if wanted:
             await asyncio.gather(*(self._lookups[link.path] for link in wanted))
         return any(self.runtime.judge.registry.by_record_id(link.record_id) for link in wanted)
 
     async def _look_up(self, path: str) -> None:
-        record = await self._fetch_record(path)
+        async with self._portal_slots:
+            record = await self._fetch_record(path)
         if record is not None:
             self.runtime.judging.add_records([record])
             with session_scope(self.runtime.engine) as session:

@@ -33,9 +33,23 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.0
-DOWNLOAD_TIMEOUT = 60
-DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # hostile pages may stream forever
+DOWNLOAD_TIMEOUT = 30  # the whole response, headers to last byte: a page dripping a byte a second ends here
+# A response declaring more than this is refused unread, and no compressed body is inflated past it.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+ECWATCH_MAX_PAGE_BYTES = 16 * 1024 * 1024  # a longer page is read this far and stored marked truncated
 RETRY_TIMES = 2
+# Scrapy's list without timeouts and DNS failures: a page that timed out once would cost the same again,
+# and a name that does not resolve will not resolve a second later.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
+ECWATCH_BACKOFF_MAX_DELAY = 120.0  # seconds: the most a 429/503/5xx storm slows one site down to
 DEPTH_LIMIT = 4  # read by the storefront spider's frontier (crawler.frontier), not by Scrapy's DepthMiddleware
 COOKIES_ENABLED = True
 
@@ -53,6 +67,8 @@ ADDONS = {
 TWISTED_DNS_RESOLVER = "crawler.netpolicy.HostMapResolver"
 DOWNLOADER_MIDDLEWARES = {
     "crawler.netpolicy.PrivateTargetGuard": 50,
+    # Before RetryMiddleware (550) on the way back: the delay is raised before the retry is scheduled.
+    "crawler.backoff.BackoffMiddleware": 560,
     "crawler.middlewares.BrowserRequestMiddleware": 60,
 }
 SPIDER_MIDDLEWARES = {
@@ -66,6 +82,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 10,
+    "crawler.extensions.ResponseLimit": 15,
     "crawler.extensions.ProgressReporter": 20,
 }
 
@@ -76,6 +93,7 @@ ECWATCH_ALLOW_PRIVATE_TARGETS = _env_bool("ECWATCH_ALLOW_PRIVATE_TARGETS", False
 ECWATCH_HOST_MAP = os.environ.get("ECWATCH_HOST_MAP", "")
 ECWATCH_PORTAL_URL = os.environ.get("ECWATCH_PORTAL_URL", "https://online.gov.vn")
 ECWATCH_RESOLVE_BADGES = True
+ECWATCH_PORTAL_MAX_LOOKUPS = 200  # portal record pages fetched per crawl; a page's first 5 record links only
 ECWATCH_MAX_PAGES_PER_SITE = 200
 ECWATCH_DETECT_ON = ""  # YYYY-MM-DD; "" = today in Asia/Ho_Chi_Minh
 ECWATCH_PROGRESS_INTERVAL = 5.0  # seconds; 0 disables progress lines

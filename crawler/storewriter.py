@@ -144,7 +144,7 @@ class StoreWriter:
             requested_url=item.requested_url, final_url=item.final_url, status=item.status,
             headers=item.headers, fetched_at=item.fetched_at, body=body, run_id=runtime.run_id,
             rendered=item.rendered, redirect_chain=item.redirect_chain, server_ip=item.server_ip,
-            tls=item.tls, ad_id=item.ad_id,
+            tls=item.tls, ad_id=item.ad_id, fetch_note=item.fetch_note,
         ), site_ids=self._sites)
         if item.findings or artifacts:
             judged = runtime.blobs.put(item.body)  # what was judged, as a plain file a reviewer opens

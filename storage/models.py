@@ -108,6 +108,7 @@ class PageSnapshot(Base):
     server_ip: Mapped[str | None] = mapped_column(String(64), default=None)
     tls: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     ad_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    fetch_note: Mapped[str | None] = mapped_column(Text, default=None)  # "truncated at 16,777,216 bytes"
     detected_rules_version: Mapped[str | None] = mapped_column(String(64), default=None)
     # How the last judgement went: judged | not_html | not_judged (with why in judge_note).
     judge_status: Mapped[str | None] = mapped_column(String(16), default=None)

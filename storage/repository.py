@@ -98,6 +98,7 @@ class SnapshotInput:
     server_ip: str | None = None
     tls: dict[str, Any] | None = None
     ad_id: str | None = None
+    fetch_note: str | None = None
 
 
 def save_snapshot(session: Session, data: SnapshotInput, site_ids: dict[str, int] | None = None) -> PageSnapshot:
@@ -118,6 +119,7 @@ def save_snapshot(session: Session, data: SnapshotInput, site_ids: dict[str, int
         server_ip=data.server_ip,
         tls=data.tls,
         ad_id=data.ad_id,
+        fetch_note=data.fetch_note,
     )
     session.add(snapshot)
     session.flush()

@@ -1,4 +1,4 @@
-"""crawl runs: the process running them and its heartbeat
+"""crawl runs: the process running them and its heartbeat; snapshots: a note on how they were fetched
 
 Revision ID: 0004
 Revises: 0003
@@ -20,9 +20,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('host', sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column('pid', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('page_snapshots', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('fetch_note', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('page_snapshots', schema=None) as batch_op:
+        batch_op.drop_column('fetch_note')
     with op.batch_alter_table('crawl_runs', schema=None) as batch_op:
         batch_op.drop_column('heartbeat_at')
         batch_op.drop_column('pid')
