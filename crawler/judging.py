@@ -89,25 +89,33 @@ class JudgingPool:
         self.budget = budget
         self.max_bytes = max_bytes
         self.added: list[RegistryRecord] = []  # portal records fetched during the crawl
+        self._base_ids = {record.record_id for record in judge.registry}
         self._executor: Executor | None = None
 
     def add_records(self, records: Sequence[RegistryRecord]) -> None:
         self.judge.add_records(records)
         self.added.extend(records)
 
-    async def judge_page(self, page: PageToJudge) -> Judgement:
+    def knew(self, record_id: str, known: int) -> bool:
+        """Whether a judgement made with the first ``known`` records fetched in the crawl had ``record_id``."""
+        return record_id in self._base_ids or any(r.record_id == record_id for r in self.added[:known])
+
+    async def judge_page(self, page: PageToJudge) -> tuple[Judgement, int]:
+        """The judgement, and how many of the records fetched during the crawl its judge had (a record
+        that arrives while the page is being judged is not in it: ``knew`` tells)."""
+        known = len(self.added)
         if len(page.body) > self.max_bytes:
             return not_judged(self.judge, page, f"page of {len(page.body):,} bytes is over the "
-                                                f"{self.max_bytes:,}-byte judging limit")
+                                                f"{self.max_bytes:,}-byte judging limit"), known
         if self.workers <= 0:
-            return judge_within(self.judge, page, self.budget)
+            return judge_within(self.judge, page, self.budget), known
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool(), _judge_in_worker, page, tuple(self.added))
+            return await loop.run_in_executor(self._pool(), _judge_in_worker, page, tuple(self.added)), known
         except BrokenProcessPool:
             logger.error("A judging process died on %s; starting another", page.url)
             self._executor = None
-            return not_judged(self.judge, page, "the judging process died on this page")
+            return not_judged(self.judge, page, "the judging process died on this page"), known
 
     def close(self) -> None:
         if self._executor is not None:

@@ -57,9 +57,9 @@ class JudgePipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageSnapshotItem):
             return item
-        judgement = await self._judge(item)
-        if judgement.judged and self.runtime.config.resolve_badges and await self._resolve_records(judgement):
-            judgement = await self._judge(item)  # with the records its badges link to
+        judgement, known = await self._judge(item)
+        if judgement.judged and self.runtime.config.resolve_badges and await self._resolve_records(judgement, known):
+            judgement, _ = await self._judge(item)  # with the records its badges link to
         if self._render_instead(item, judgement):
             raise DropItem(f"{item.final_url} is rendered in the browser instead", log_level="DEBUG")
         item.judgement = judgement
@@ -67,7 +67,7 @@ class JudgePipeline:
         await self.evidence.collect(item)
         return item
 
-    async def _judge(self, item: PageSnapshotItem) -> Judgement:
+    async def _judge(self, item: PageSnapshotItem) -> tuple[Judgement, int]:
         page = PageToJudge(url=item.final_url, body=item.body, fetched_at=item.fetched_at,
                            content_type=item.content_type, ad_id=item.ad_id)
         return await self.runtime.judging.judge_page(page)
@@ -98,17 +98,20 @@ class JudgePipeline:
         self.crawler.engine.crawl(request)
         return True
 
-    async def _resolve_records(self, judgement: Judgement) -> bool:
-        """Fetch the portal records the page links to that the registry does not hold; True if any arrived.
+    async def _resolve_records(self, judgement: Judgement, known: int) -> bool:
+        """Fetch the portal records the page links to that its judge did not have (``known``: the records
+        fetched in this crawl it had); True if any of them is known now, so the page is judged again.
 
         A page's first ``PORTAL_LINKS_PER_PAGE`` record links only, ``ECWATCH_PORTAL_MAX_LOOKUPS`` per crawl,
         ``PORTAL_CONCURRENCY`` at a time: a page listing hundreds of record links does not turn the crawl
         against the portal.
         """
-        registry = self.runtime.judge.registry
-        unknown = [link for link in judgement.record_links if not registry.by_record_id(link.record_id)]
-        paths = list(dict.fromkeys(link.path for link in unknown))[:PORTAL_LINKS_PER_PAGE]
-        wanted = [link for link in unknown if link.path in paths]
+        judging = self.runtime.judging
+        unknown = [link for link in judgement.record_links if not judging.knew(link.record_id, known)]
+        # Already fetched meanwhile (by another page): nothing to fetch, but the page is judged again.
+        missing = [link for link in unknown if not judging.judge.registry.by_record_id(link.record_id)]
+        paths = list(dict.fromkeys(link.path for link in missing))[:PORTAL_LINKS_PER_PAGE]
+        wanted = [link for link in missing if link.path in paths]
         for path in paths:
             if path in self._lookups:
                 continue
@@ -119,7 +122,7 @@ class JudgePipeline:
             self._lookups[path] = asyncio.ensure_future(self._look_up(path))
         if wanted:
             await asyncio.gather(*(self._lookups[link.path] for link in wanted))
-        return any(self.runtime.judge.registry.by_record_id(link.record_id) for link in wanted)
+        return any(judging.judge.registry.by_record_id(link.record_id) for link in unknown)
 
     async def _look_up(self, path: str) -> None:
         async with self._portal_slots:
