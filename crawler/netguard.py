@@ -8,7 +8,7 @@ Twisted reports as a ``DNSLookupError``.
 
 ``PrivateTargetGuard`` (downloader middleware) asks the same question before the download, so a
 refusal is said clearly, once, and counted (``ecwatch/refused_private_target``) and the request is
-not retried; a failed lookup becomes a ``DNSLookupError`` there, retried as any DNS error. It also
+not retried; a failed lookup becomes a ``DNSLookupError`` there, handled as any DNS error. It also
 checks the address each response came from.
 """
 
