@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from storage.config import StorageConfig
 
-from .netpolicy import parse_host_map
+from .netpolicy import PrivateTargets, PrivateTargetsError, parse_host_map, parse_private_targets
 from .rendermode import RenderModeError, RenderPolicy, parse_render_mode, parse_render_sites
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class EcwatchConfig:
     max_pages_per_site: int
     depth_limit: int  # links followed from each seed (0: no limit); Scrapy's DEPTH_LIMIT setting
     host_map: dict[str, str]
-    allow_private_targets: bool
+    private_targets: PrivateTargets  # ECWATCH_ALLOW_PRIVATE_TARGETS
     browser: BrowserConfig
     progress_interval: float  # seconds between progress lines on stderr; 0: none
     judge_workers: int  # processes judging pages; 0: judge on the crawl's own thread
@@ -108,12 +108,19 @@ class EcwatchConfig:
             portal_max_lookups=_non_negative_int(settings, "ECWATCH_PORTAL_MAX_LOOKUPS", 200),
             max_page_bytes=_positive(settings, "ECWATCH_MAX_PAGE_BYTES", 16 * 1024 * 1024, int),
             host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
-            allow_private_targets=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS", False),
+            private_targets=_private_targets(settings.get("ECWATCH_ALLOW_PRIVATE_TARGETS")),
             browser=BrowserConfig.from_settings(settings),
         )
 
     def judged_on(self) -> date:
         return self.detect_on or datetime.now(VIETNAM).date()
+
+
+def _private_targets(value: object) -> PrivateTargets:
+    try:
+        return parse_private_targets(value)
+    except PrivateTargetsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _parse_date(value: object) -> date | None:

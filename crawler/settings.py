@@ -64,9 +64,9 @@ LOG_LEVEL = os.environ.get("ECWATCH_LOG_LEVEL", "INFO")
 ADDONS = {
     "crawler.browser.BrowserAddon": 0,
 }
-TWISTED_DNS_RESOLVER = "crawler.netpolicy.HostMapResolver"
+TWISTED_DNS_RESOLVER = "crawler.netguard.PolicyResolver"  # enforces ECWATCH_ALLOW_PRIVATE_TARGETS
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.netpolicy.PrivateTargetGuard": 50,
+    "crawler.netguard.PrivateTargetGuard": 50,
     # Before RetryMiddleware (550) on the way back: the delay is raised before the retry is scheduled.
     "crawler.backoff.BackoffMiddleware": 560,
     "crawler.middlewares.BrowserRequestMiddleware": 60,
@@ -89,7 +89,7 @@ EXTENSIONS = {
 # --- ecwatch -------------------------------------------------------------------------------
 ECWATCH_DATA_DIR = os.environ.get("ECWATCH_DATA_DIR", "var")
 ECWATCH_DATABASE_URL = os.environ.get("ECWATCH_DATABASE_URL", "")  # "" = SQLite in the data dir
-ECWATCH_ALLOW_PRIVATE_TARGETS = _env_bool("ECWATCH_ALLOW_PRIVATE_TARGETS", False)
+ECWATCH_ALLOW_PRIVATE_TARGETS = os.environ.get("ECWATCH_ALLOW_PRIVATE_TARGETS", "0")  # 0 | 1 | "HOST:PORT,CIDR,..."
 ECWATCH_HOST_MAP = os.environ.get("ECWATCH_HOST_MAP", "")
 ECWATCH_PORTAL_URL = os.environ.get("ECWATCH_PORTAL_URL", "https://online.gov.vn")
 ECWATCH_RESOLVE_BADGES = True

@@ -8,7 +8,7 @@ redirects, meta refreshes and JavaScript ``location`` changes until the page sta
 ``ECWATCH_REDIRECT_WAIT`` seconds. Every hop is kept in order (``redirect_chain``) and in the WARC;
 the landing page is captured (screenshot, DOM, WARC) in that same visit and goes to the
 detectors with the ad's id, so its findings carry it. Off-site hops are the point here, so
-nothing is filtered as off-site; the private-target guard still applies to every hop.
+nothing is filtered as off-site; the outbound policy still applies to every hop (the browser's proxy).
 
 Without a browser (or for a ``never`` site) the link is fetched over plain HTTP: Scrapy follows
 3xx and meta refreshes, but a JavaScript hop ends the chain (``ecwatch/ads/static_only``).

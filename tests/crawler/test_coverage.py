@@ -18,7 +18,8 @@ def test_every_page_within_the_depth_limit_is_fetched_once(tmp_path: Path) -> No
     expected = {path for path, depth in shop.depths().items() if depth <= DEPTH_LIMIT}
     assert len(expected) < len(shop.paths())  # the limit does cut the shop: the test means something
     with ShopServer(shop) as server:
-        settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": 1, "ECWATCH_HOST_MAP": f"{SPEC.host}=127.0.0.1",
+        settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{server.port}",
+                    "ECWATCH_HOST_MAP": f"{SPEC.host}=127.0.0.1",
                     "DEPTH_LIMIT": DEPTH_LIMIT, "ECWATCH_MAX_PAGES_PER_SITE": 10_000, "ECWATCH_EVIDENCE": 0,
                     "ECWATCH_RENDER": "auto", "AUTOTHROTTLE_ENABLED": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
                     "ECWATCH_PROGRESS_INTERVAL": 0, "ECWATCH_RESOLVE_BADGES": 0}

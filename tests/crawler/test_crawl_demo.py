@@ -32,8 +32,9 @@ def demo_site() -> Iterator[DemoSite]:
 
 
 def crawl_demo(site: DemoSite, data_dir: Path, allow_private: bool = True) -> Crawl:
+    """The demo's own allowance (its server's host:port only), or none."""
     return crawl(site, data_dir, "storefront", urls=site.seeds(),
-                 settings={"ECWATCH_ALLOW_PRIVATE_TARGETS": allow_private})
+                 settings={} if allow_private else {"ECWATCH_ALLOW_PRIVATE_TARGETS": "0"})
 
 
 @pytest.fixture(scope="module")

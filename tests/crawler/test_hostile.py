@@ -23,7 +23,8 @@ def site() -> Iterator[HostileSite]:
 
 @pytest.fixture(scope="module")
 def crawled(site: HostileSite, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
-    settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": 1, "ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1,online.gov.vn=127.0.0.1",
+    settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{site.port}",
+                "ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1,online.gov.vn=127.0.0.1",
                 "ECWATCH_PORTAL_URL": site.url("").rstrip("/"), "ECWATCH_EVIDENCE": 0, "ECWATCH_RENDER": "never",
                 "ECWATCH_PROGRESS_INTERVAL": 0, "AUTOTHROTTLE_START_DELAY": 0, "DOWNLOAD_TIMEOUT": 4,
                 "DEPTH_LIMIT": 3, "ECWATCH_DETECT_ON": "2026-10-15"}

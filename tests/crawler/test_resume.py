@@ -23,8 +23,9 @@ SPEC = ShopSpec(products=150, categories=5, per_page=15, related=4, paragraphs=2
 DEPTH_LIMIT = 4
 
 
-def _settings(host: str) -> list[str]:
-    settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": 1, "ECWATCH_HOST_MAP": f"{host}=127.0.0.1", "DEPTH_LIMIT": DEPTH_LIMIT,
+def _settings(host: str, port: int) -> list[str]:
+    settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{port}", "ECWATCH_HOST_MAP": f"{host}=127.0.0.1",
+                "DEPTH_LIMIT": DEPTH_LIMIT,
                 "ECWATCH_MAX_PAGES_PER_SITE": 10_000, "ECWATCH_EVIDENCE": 0, "ECWATCH_RENDER": "never",
                 "AUTOTHROTTLE_ENABLED": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "ECWATCH_PROGRESS_INTERVAL": 0,
                 "ECWATCH_WRITE_BATCH": 5}
@@ -50,7 +51,7 @@ def test_a_killed_crawl_is_interrupted_and_resumes_without_losing_or_doubling_a_
         env = {**os.environ, "ECWATCH_DATA_DIR": str(tmp_path)}
         env.pop("ECWATCH_DATABASE_URL", None)
         crawl = subprocess.Popen([sys.executable, "-m", "cli.main", "crawl", "storefront", "--url", server.url("/"),
-                                  *_settings(SPEC.host)], env=env, cwd=ROOT, start_new_session=True,
+                                  *_settings(SPEC.host, server.port)], env=env, cwd=ROOT, start_new_session=True,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while _stored(database_url) < 40 and time.monotonic() < deadline and crawl.poll() is None:
@@ -67,7 +68,7 @@ def test_a_killed_crawl_is_interrupted_and_resumes_without_losing_or_doubling_a_
             [run] = session.scalars(select(CrawlRun)).all()
             assert run.status == "interrupted" and "ecwatch crawl --resume" in (run.error or "")
             run_id = run.id
-        resumed = run_ecwatch(["crawl", "--resume", str(run_id), *_settings(SPEC.host)], tmp_path).check()
+        resumed = run_ecwatch(["crawl", "--resume", str(run_id), *_settings(SPEC.host, server.port)], tmp_path).check()
         assert "Crawl run" in resumed.completed.stdout
 
     with session_scope(engine) as session:

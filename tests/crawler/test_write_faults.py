@@ -43,7 +43,8 @@ def _crawl_while_locked(tmp_path: Path, lock_for: float, patience: float) -> tup
     shop = Shop(SPEC)
     database = tmp_path / "ecwatch.db"
     with ShopServer(shop, delay=0.02) as server:
-        settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": 1, "ECWATCH_HOST_MAP": f"{SPEC.host}=127.0.0.1",
+        settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{server.port}",
+                    "ECWATCH_HOST_MAP": f"{SPEC.host}=127.0.0.1",
                     "ECWATCH_MAX_PAGES_PER_SITE": 10_000, "ECWATCH_EVIDENCE": 0, "ECWATCH_RENDER": "never",
                     "AUTOTHROTTLE_ENABLED": 0, "ECWATCH_PROGRESS_INTERVAL": 0, "ECWATCH_WRITE_BATCH": 5,
                     "ECWATCH_WRITE_PATIENCE": patience, "ECWATCH_JUDGE_WORKERS": 0}
