@@ -225,7 +225,7 @@ class Result:
 def crawl(name: str, port: int, start_path: str, settings: dict[str, object], pages_cap: int) -> Result:
     with tempfile.TemporaryDirectory(prefix=f"render-bench-{name}-") as data_dir:
         overrides: dict[str, object] = {
-            "ECWATCH_ALLOW_PRIVATE_TARGETS": True, "ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1",
+            "ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{port}", "ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1",
             "ECWATCH_RESOLVE_BADGES": False, "ECWATCH_PROGRESS_INTERVAL": 0, "ECWATCH_MAX_PAGES_PER_SITE": pages_cap,
             "AUTOTHROTTLE_ENABLED": False, "ROBOTSTXT_OBEY": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
             "DEPTH_LIMIT": 3, "LOG_LEVEL": "INFO", "ECWATCH_BROWSER_PAGES": BROWSER_PAGES, **settings,

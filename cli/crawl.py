@@ -10,7 +10,7 @@ import click
 from crawler.browser import missing_browser_hint
 from crawler.config import ConfigError
 from crawler.netpolicy import HostMapError
-from crawler.run import CrawlJob, RunOutcome, UnknownSpider, run_crawls
+from crawler.run import CrawlJob, ResumeError, RunOutcome, UnknownSpider, resume_job, run_crawls
 from crawler.seeds import SeedError
 from storage.config import DataDirError
 
@@ -18,7 +18,7 @@ from .common import CONTEXT_SETTINGS, err_console, open_database, storage_config
 from .summary import print_run_summary
 
 # Mistakes in what the user gave, found before anything starts: one line, exit status 2.
-CRAWL_INPUT_ERRORS = (SeedError, ConfigError, HostMapError, UnknownSpider, DataDirError)
+CRAWL_INPUT_ERRORS = (SeedError, ConfigError, HostMapError, UnknownSpider, DataDirError, ResumeError)
 
 
 def crawl_now(jobs: list[CrawlJob], overrides: dict[str, Any], trigger: str = "adhoc") -> list[RunOutcome]:
@@ -47,7 +47,9 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("spider")
+@click.argument("spider", required=False)
+@click.option("--resume", "resume", type=int, metavar="RUN",
+              help="Go on with an interrupted or failed run: fetch what it had not stored yet, into the same run.")
 @click.option("--url", "urls", multiple=True, metavar="URL", help="A seed URL (repeatable).")
 @click.option("--seeds", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Seed file: one URL a line, or CSV with a 'url' column.")
@@ -55,8 +57,8 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("-s", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a crawler setting, as 'scrapy crawl -s' does (repeatable).")
 @user_errors(*CRAWL_INPUT_ERRORS)
-def crawl(spider: str, urls: tuple[str, ...], seeds: Path | None, spider_args: tuple[str, ...],
-          settings: tuple[str, ...]) -> None:
+def crawl(spider: str | None, resume: int | None, urls: tuple[str, ...], seeds: Path | None,
+          spider_args: tuple[str, ...], settings: tuple[str, ...]) -> None:
     """Run SPIDER now and store every page, its evidence and findings.
 
     Progress (pages, pages/s, queue) goes to stderr; the full log to the data dir. A crawl in
@@ -67,13 +69,27 @@ def crawl(spider: str, urls: tuple[str, ...], seeds: Path | None, spider_args: t
 
     The ads spider takes a CSV of ad links (ad_id, source, url, first_seen) as --seeds FILE.
 
+    A run whose process died (killed, power cut) shows as 'interrupted' in 'ecwatch runs';
+    --resume RUN goes on with it: pages it stored are not fetched again, none it would have reached
+    is left out.
+
     Example:
 
     \b
         ecwatch crawl storefront --url https://shop.example.vn/ -s ECWATCH_MAX_PAGES_PER_SITE=50
         ecwatch crawl ads --seeds ads.csv
+        ecwatch crawl --resume 42
     """
     overrides = parse_setting_overrides(settings)
+    if resume is not None:
+        if spider or urls or seeds or spider_args:
+            raise click.UsageError("--resume RUN takes the run's own spider and seeds: give no SPIDER, --url or --seeds")
+        outcomes = crawl_now([resume_job(storage_config(), resume)], overrides)
+        if any(outcome.status != "finished" for outcome in outcomes):
+            raise SystemExit(1)
+        return
+    if not spider:
+        raise click.UsageError("give the SPIDER to run (storefront, ads), or --resume RUN")
     arguments: dict[str, Any] = dict(parse_setting_overrides(spider_args))
     if urls or seeds:
         arguments["urls"] = "\n".join(urls)

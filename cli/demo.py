@@ -30,7 +30,8 @@ HAND_CRAWL_SETTINGS = ("ECWATCH_ALLOW_PRIVATE_TARGETS", "ECWATCH_HOST_MAP", "ECW
 def demo_overrides(site: DemoSite) -> dict[str, object]:
     """Settings that point a crawl at the demo site instead of the internet."""
     return {
-        "ECWATCH_ALLOW_PRIVATE_TARGETS": True,
+        # Only the demo server: a demo page redirecting elsewhere on this machine is still refused.
+        "ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{site.port}",
         "ECWATCH_HOST_MAP": format_host_map(site.host_map()),
         "ECWATCH_PORTAL_URL": site.portal_url,
         "AUTOTHROTTLE_START_DELAY": 0.0,

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from detectors import RegistryFileError, read_registry_csv
-from storage.repository import StoredRegistry, save_registry_records
+from storage.repository import StoredRegistry, import_registry
 
-from .common import CONTEXT_SETTINGS, database_label, database_session, user_errors
+from .common import CONTEXT_SETTINGS, database, database_label, database_session, user_errors
 from .errors import closest
 from .i18n import tr
 from .lookups import site_key
@@ -52,8 +52,8 @@ def registry_import(csv_file: Path) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {csv_file}: {exc}") from None
     records = read_registry_csv(text)
-    with database_session() as session:
-        count = save_registry_records(session, records)
+    with database() as engine:
+        count = import_registry(engine, records)
     say(tr("Imported {count} registry records from {path} into {db}", count=count, path=csv_file,
            db=database_label()))
     # Registration findings follow the registry without a re-crawl.

@@ -8,6 +8,7 @@ import click
 
 from storage.models import CrawlRun
 from storage.repository import list_runs
+from storage.runs import mark_interrupted
 
 from .common import CONTEXT_SETTINGS, database_label, database_session, storage_config
 from .i18n import tr
@@ -39,7 +40,8 @@ def run_record(run: CrawlRun) -> dict[str, Any]:
 @format_option
 def runs(limit: int, output_format: str | None) -> None:
     """List crawl runs, newest first: scheduled and ad-hoc, with their status, the findings they
-    made new, kept open and saw gone, and their failed requests by reason.
+    made new, kept open and saw gone, and their failed requests by reason. A run whose process
+    went away is 'interrupted' ('ecwatch crawl --resume RUN' goes on with it).
 
     Example:
 
@@ -49,6 +51,7 @@ def runs(limit: int, output_format: str | None) -> None:
     """
     config = storage_config()
     with database_session(config) as session:
+        mark_interrupted(session)  # a run whose process is gone is not "running"
         records = [run_record(run) for run in list_runs(session, limit)]
     if not emit(records, COLUMNS, chosen_format(output_format), title=tr("Crawl runs")):
         notice(tr("No crawl runs yet (database {db}).", db=database_label(config)))

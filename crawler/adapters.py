@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from detectors.page.model import looks_like_html
 
@@ -20,6 +20,12 @@ def content_type(response: Response) -> str | None:
 
 def is_html(response: Response) -> bool:
     return isinstance(response, TextResponse) and looks_like_html(content_type(response), response.body)
+
+
+def stored_response(url: str, body: bytes, content_type: str | None) -> Response:
+    """A stored page as Scrapy would have handed it over (to read its links again)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    return HtmlResponse(url=url, body=body, headers=headers)
 
 
 def page_links(response: Response) -> list[str]:
@@ -88,6 +94,7 @@ def snapshot_item(response: Response, **extra: Any) -> PageSnapshotItem:
         server_ip=str(response.ip_address) if response.ip_address else None,
         tls=_tls_details(response),
         rendered="playwright" in response.flags,
+        fetch_note=f"truncated at {len(response.body):,} bytes" if "download_stopped" in response.flags else None,
         **extra,
     )
 

@@ -8,6 +8,11 @@ prints the choice in one line (exit 0) or how to get one (exit 1).
 ``ECWATCH_*`` ones, only when a Chromium is found: without one the crawl keeps Scrapy's own HTTP
 handler and never starts Playwright, stores JavaScript pages as served, and says once how to get
 a browser. scrapy-playwright launches the browser lazily, on the first page that needs it.
+
+Chromium reaches the network only through the crawl's ``crawler.browserproxy.BrowserProxy``,
+which applies the outbound policy and ``ECWATCH_HOST_MAP``: the add-on binds the proxy's port
+while it builds the launch options, serves it when the engine starts and closes it when the
+engine stops.
 """
 
 from __future__ import annotations
@@ -20,10 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scrapy import signals
+
+from .browserproxy import BrowserProxy
 from .config import BrowserConfig
-from .netpolicy import parse_host_map
+from .netguard import target_checker
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +49,10 @@ CHROMIUM_ARGS = (
     "--no-first-run",
     "--disable-quic",
 )
+# Everything through our proxy, loopback too (Chromium goes direct to loopback by default), and
+# no WebRTC UDP, which no HTTP proxy carries (STUN to any address and port the page names).
+PROXY_ARGS = ("--proxy-server={url}", "--proxy-bypass-list=<-loopback>",
+              "--webrtc-ip-handling-policy=disable_non_proxied_udp")
 SYSTEM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 HOW_TO_GET_ONE = (
     "no Chromium for Playwright: run 'playwright install chromium' (with internet) "
@@ -96,12 +109,8 @@ def browser_choice() -> BrowserChoice | None:
         return None
 
 
-def launch_options(headless: bool = True, host_map: dict[str, str] | None = None) -> dict[str, object]:
-    choice = choose_browser()
-    args = list(CHROMIUM_ARGS)
-    if host_map:
-        rules = ", ".join(f"MAP {host} {ip}" for host, ip in sorted(host_map.items()))
-        args.append(f"--host-resolver-rules={rules}")
+def launch_options(choice: BrowserChoice, proxy_url: str, headless: bool = True) -> dict[str, object]:
+    args = [*CHROMIUM_ARGS, *(arg.format(url=proxy_url) for arg in PROXY_ARGS)]
     options: dict[str, object] = {"headless": headless, "args": args}
     if choice.executable_path:
         options["executable_path"] = choice.executable_path
@@ -111,17 +120,30 @@ def launch_options(headless: bool = True, host_map: dict[str, str] | None = None
 class BrowserAddon:
     """Scrapy add-on (``ADDONS``); runs after ``-s`` overrides are applied, which win over it."""
 
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.proxy: BrowserProxy | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BrowserAddon:
+        return cls(crawler)
+
     def update_settings(self, settings: Settings) -> None:
         config = BrowserConfig.from_settings(settings)
         if not config.wanted:
             logger.info("Rendering and evidence are off (ECWATCH_RENDER=never, ECWATCH_EVIDENCE=0): no browser")
             return
         try:
-            options = launch_options(host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")))
+            choice = choose_browser()
         except BrowserNotFound as exc:
             logger.warning("%s; pages are stored as served, without rendering or screenshots", exc)
             return
-        handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+        self.proxy = BrowserProxy(target_checker(settings))
+        self.proxy.bind()
+        options = launch_options(choice, self.proxy.url)
+        self.crawler.signals.connect(self._serve_proxy, signals.engine_started)
+        self.crawler.signals.connect(self._close_proxy, signals.engine_stopped)
+        handler = "crawler.lazyplaywright.LazyPlaywrightHandler"
         playwright = {
             "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
@@ -136,6 +158,19 @@ class BrowserAddon:
         }
         for name, value in playwright.items():
             settings.set(name, value, priority="addon")
+
+    async def _serve_proxy(self) -> None:
+        if self.proxy is not None:
+            await self.proxy.start(self.crawler.stats)
+
+    async def _close_proxy(self) -> None:
+        if self.proxy is not None:
+            await self.proxy.close()
+
+
+def browser_proxy(crawler: Crawler) -> BrowserProxy | None:
+    """The proxy the crawl's browser goes through; None when the crawl has no browser."""
+    return next((addon.proxy for addon in crawler.addons.addons if isinstance(addon, BrowserAddon)), None)
 
 
 def missing_browser_hint() -> str | None:

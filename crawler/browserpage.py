@@ -1,5 +1,9 @@
 """What happens inside one browser page: request routing, settling, scrolling.
 
+Which addresses a page may reach is not decided here but where its connections are made, in the
+crawl's browser proxy (``crawler.browserproxy``): routing does not see redirect hops, WebSockets
+or everything a worker asks for.
+
 scrapy-playwright calls ``setup_page`` (``playwright_page_init_callback``) before it navigates;
 ``crawler.middlewares.BrowserRequestMiddleware`` puts the ``PageSetup`` in the request's meta.
 Routing lives here rather than in ``PLAYWRIGHT_ABORT_REQUEST`` because that setting is one
@@ -13,13 +17,11 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Mapping
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from .netpolicy import is_forbidden_address, resolve
 from .recorder import DocumentRecorder
 
 if TYPE_CHECKING:
@@ -54,78 +56,35 @@ _SCROLL_SCRIPT = """async ({maxHeight, pause}) => {
   window.scrollTo(0, 0);
   return document.documentElement.scrollHeight;
 }"""
-_MAX_CACHED_HOSTS = 10_000
-
-
-class RouteGuard:
-    """Refuses browser requests to non-public addresses, as ``netpolicy.PrivateTargetGuard``
-    does for Scrapy's own. Chromium follows HTTP redirects without asking the router, so a
-    redirect to a private address is caught afterwards, on the response's address."""
-
-    def __init__(self, allow_private: bool, host_map: Mapping[str, str], stats: Any) -> None:
-        self.allow_private = allow_private
-        self.host_map = dict(host_map)
-        self.stats = stats
-        self._verdicts: dict[str, bool] = {}
-
-    async def allows(self, url: str) -> bool:
-        if self.allow_private:
-            return True
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
-            return True  # data:, blob:, about: never leave the machine
-        host = parts.hostname
-        verdict = self._verdicts.get(host)
-        if verdict is None:
-            verdict = await self._check(host)
-            if len(self._verdicts) > _MAX_CACHED_HOSTS:
-                self._verdicts.clear()
-            self._verdicts[host] = verdict
-            if not verdict:  # once per host: a page may ask it for dozens of files
-                logger.warning("Refused browser requests to %s (first: %s): it resolves to a non-public address "
-                               "(set ECWATCH_ALLOW_PRIVATE_TARGETS=1 to allow)", host, url)
-        if not verdict:
-            self.stats.inc_value("ecwatch/refused_private_target")
-        return verdict
-
-    async def _check(self, host: str) -> bool:
-        try:
-            addresses = await resolve(host, self.host_map)
-        except (OSError, ValueError):
-            return True  # unresolvable: Chromium fails on its own
-        return not any(is_forbidden_address(address) for address in addresses)
 
 
 @dataclass
 class PageSetup:
-    guard: RouteGuard
     block_heavy: bool  # discovery renders: the text is wanted, not the pictures
     recorder: DocumentRecorder | None  # evidence captures and ad visits
     stats: Any
 
 
 async def setup_page(page: Page, request: Request) -> None:
-    """``playwright_page_init_callback``: routing first, so no request leaves unguarded."""
+    """``playwright_page_init_callback``: routing first, so no heavy resource slips out."""
     setup: PageSetup | None = request.meta.get("ecwatch_page_setup")
     if setup is None:
         return
     try:
-        await page.route("**", partial(_route, setup))
+        if setup.block_heavy:
+            await page.route("**", partial(_route, setup))
         if setup.recorder is not None:
             await setup.recorder.attach(page)
     except Exception:
-        # scrapy-playwright only logs a failing init callback; a page we could not guard must not navigate.
+        # scrapy-playwright only logs a failing init callback; a page we could not prepare must not navigate.
         logger.exception("Could not prepare the browser page for %s; closing it", request.url)
         await page.close()
         raise
 
 
 async def _route(setup: PageSetup, route: Route, request: BrowserRequest) -> None:
-    if setup.block_heavy and request.resource_type in HEAVY_RESOURCES:
+    if request.resource_type in HEAVY_RESOURCES:
         setup.stats.inc_value("ecwatch/render/aborted_resources")
-        await route.abort("blockedbyclient")
-        return
-    if not await setup.guard.allows(request.url):
         await route.abort("blockedbyclient")
         return
     await route.fallback()  # on to scrapy-playwright's own route (headers)

@@ -10,6 +10,7 @@ that feed settings.
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -17,13 +18,17 @@ from zoneinfo import ZoneInfo
 
 from storage.config import StorageConfig
 
-from .netpolicy import parse_host_map
+from .netpolicy import PrivateTargets, PrivateTargetsError, parse_host_map, parse_private_targets
 from .rendermode import RenderModeError, RenderPolicy, parse_render_mode, parse_render_sites
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def default_judge_workers() -> int:
+    return max(1, os.cpu_count() or 1)
 
 
 class ConfigError(ValueError):
@@ -148,10 +153,19 @@ class EcwatchConfig:
     resolve_badges: bool
     detect_on: date | None
     max_pages_per_site: int
+    depth_limit: int  # links followed from each seed (0: no limit); Scrapy's DEPTH_LIMIT setting
     host_map: dict[str, str]
-    allow_private_targets: bool
+    private_targets: PrivateTargets  # ECWATCH_ALLOW_PRIVATE_TARGETS
     browser: BrowserConfig
     progress_interval: float  # seconds between progress lines on stderr; 0: none
+    judge_workers: int  # processes judging pages; 0: judge on the crawl's own thread
+    judge_budget: float  # seconds a page may take to judge; 0: no limit
+    judge_max_bytes: int  # larger pages are stored but not judged
+    write_batch: int  # snapshots per database transaction
+    write_patience: float  # seconds a refused write is tried again before the crawl stops
+    backoff_max_delay: float  # seconds: the most an overloaded site's requests are spaced out
+    portal_max_lookups: int  # portal record pages fetched per crawl at most
+    max_page_bytes: int  # a longer response is read this far, stored and marked truncated
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> EcwatchConfig:
@@ -161,14 +175,30 @@ class EcwatchConfig:
             resolve_badges=parse_bool(settings.get("ECWATCH_RESOLVE_BADGES", True), "ECWATCH_RESOLVE_BADGES"),
             detect_on=_parse_date(settings.get("ECWATCH_DETECT_ON")),
             max_pages_per_site=_positive(settings, "ECWATCH_MAX_PAGES_PER_SITE", 200, int),
+            depth_limit=_non_negative_int(settings, "DEPTH_LIMIT", 4),
             progress_interval=_non_negative(settings, "ECWATCH_PROGRESS_INTERVAL", 5.0),
+            judge_workers=_non_negative_int(settings, "ECWATCH_JUDGE_WORKERS", default_judge_workers()),
+            judge_budget=_non_negative(settings, "ECWATCH_JUDGE_BUDGET", 20.0),
+            judge_max_bytes=_positive(settings, "ECWATCH_JUDGE_MAX_BYTES", 8 * 1024 * 1024, int),
+            write_batch=_positive(settings, "ECWATCH_WRITE_BATCH", 100, int),
+            write_patience=_non_negative(settings, "ECWATCH_WRITE_PATIENCE", 120.0),
+            backoff_max_delay=_non_negative(settings, "ECWATCH_BACKOFF_MAX_DELAY", 120.0),
+            portal_max_lookups=_non_negative_int(settings, "ECWATCH_PORTAL_MAX_LOOKUPS", 200),
+            max_page_bytes=_positive(settings, "ECWATCH_MAX_PAGE_BYTES", 16 * 1024 * 1024, int),
             host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
-            allow_private_targets=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS", False),
+            private_targets=_private_targets(settings.get("ECWATCH_ALLOW_PRIVATE_TARGETS")),
             browser=BrowserConfig.from_settings(settings),
         )
 
     def judged_on(self) -> date:
         return self.detect_on or datetime.now(VIETNAM).date()
+
+
+def _private_targets(value: object) -> PrivateTargets:
+    try:
+        return parse_private_targets(value)
+    except PrivateTargetsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _parse_date(value: object) -> date | None:
@@ -189,6 +219,17 @@ def _non_negative(settings: BaseSettings, name: str, default: float) -> float:
     if number < 0:
         raise ConfigError(f"{name} must be a number of seconds (0 or more), got {value!r}")
     return number
+
+
+def _non_negative_int(settings: BaseSettings, name: str, default: int) -> int:
+    value = settings.get(name, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number (0 or more), got {value!r}") from None
+    if number < 0 or not number.is_integer():
+        raise ConfigError(f"{name} must be a whole number (0 or more), got {value!r}")
+    return int(number)
 
 
 def _positive(settings: BaseSettings, name: str, default: float, kind: type[float] | type[int]) -> Any:

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import NotConfigured, StopDownload
 from twisted.internet import task
 
-from storage.db import session_scope
+from storage.db import backoff, retrying, session_scope
 from storage.findings import reconcile_sites
 from storage.repository import finish_run, start_run
+from storage.runs import HEARTBEAT, beat
 
 from .failures import run_outcome
 from .runtime import CrawlRuntime
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+END_PATIENCE = 300.0  # seconds: how long the end of a run is tried again against a refusing database
 
 
 class RunRecorder:
@@ -38,6 +41,7 @@ class RunRecorder:
         self.runtime = runtime
         self.crawler = crawler
         self.log_path: str | None = crawler.settings.get("LOG_FILE")
+        self._heartbeat: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
@@ -47,25 +51,46 @@ class RunRecorder:
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
-        if self.runtime.run_id is not None:
-            return  # created by whoever started the crawl
-        arguments = getattr(getattr(spider, "arguments", None), "as_dict", lambda: {})()
         with session_scope(self.runtime.engine) as session:
-            run = start_run(session, spider.name, arguments, trigger=self.runtime.trigger, log_path=self.log_path)
-            self.runtime.run_id = run.id
+            if self.runtime.run_id is None:  # not created by whoever started the crawl
+                arguments = getattr(getattr(spider, "arguments", None), "as_dict", lambda: {})()
+                run = start_run(session, spider.name, arguments, trigger=self.runtime.trigger,
+                                log_path=self.log_path)
+                self.runtime.run_id = run.id
+            beat(session, self.runtime.run_id)
+        self._heartbeat = task.LoopingCall(self._beat)
+        self._heartbeat.start(HEARTBEAT, now=False)
+
+    def _beat(self) -> None:
+        try:
+            with session_scope(self.runtime.engine) as session:
+                beat(session, self.runtime.run_id)  # type: ignore[arg-type]
+        except Exception as exc:  # noqa: BLE001 - a missed beat is not worth stopping the crawl for
+            logger.warning("Could not record the run's heartbeat: %s", exc)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         runtime = self.runtime
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
         try:
             if runtime.run_id is None:
                 return
             stats = _jsonable(self.crawler.stats.get_stats())
             stats["errors"] = int(stats.get("ecwatch/errors", 0)) + int(stats.get("log_count/ERROR", 0))
-            status, error = run_outcome(stats, reason)  # failed when no page could be fetched, with why
-            with session_scope(runtime.engine) as session:
-                reconcile_sites(session, runtime.site_ids, run_id=runtime.run_id, tally=runtime.tally)
-                run = finish_run(session, runtime.run_id, status=status, stats=stats, error=error)
-                run.finding_summary = runtime.tally.summary()
+            # Failed when no page could be fetched (with each seed's reason) or a write failed; finished, with
+            # the reasons by count, when only some requests failed.
+            status, error = ("failed", runtime.failure) if runtime.failure else run_outcome(stats, reason)
+
+            def record() -> None:
+                tally = runtime.tally.copy()  # a failed attempt must not count what it found gone twice
+                with session_scope(runtime.engine) as session:
+                    reconcile_sites(session, runtime.site_ids, run_id=runtime.run_id, tally=tally)
+                    run = finish_run(session, runtime.run_id, status=status, stats=stats, error=error)  # type: ignore[arg-type]
+                    run.finding_summary = tally.summary()
+
+            # The run's end is worth waiting for longer than a batch of pages: without it the run would
+            # only be found "interrupted" later.
+            retrying(record, backoff(max(runtime.config.write_patience, END_PATIENCE)), "Recording the run's end")
         finally:
             runtime.close()
 
@@ -116,3 +141,28 @@ class ProgressReporter:
             return len(scheduler) if scheduler is not None else 0  # type: ignore[arg-type]
         except TypeError:  # a scheduler that cannot count
             return 0
+
+
+class ResponseLimit:
+    """Stops reading a response at ``ECWATCH_MAX_PAGE_BYTES``: the page is kept as far as it came,
+    marked truncated (Scrapy's ``DOWNLOAD_MAXSIZE``, set higher, would drop it whole)."""
+
+    def __init__(self, limit: int, stats: Any) -> None:
+        self.limit = limit
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ResponseLimit:
+        extension = cls(CrawlRuntime.of(crawler).config.max_page_bytes, crawler.stats)
+        crawler.signals.connect(extension.bytes_received, signal=signals.bytes_received)
+        return extension
+
+    def bytes_received(self, data: bytes, request: Any, spider: Spider) -> None:
+        received = request.meta.get(TRUNCATED_META, 0) + len(data)
+        request.meta[TRUNCATED_META] = received
+        if received > self.limit:
+            self.stats.inc_value("ecwatch/truncated")
+            raise StopDownload(fail=False)
+
+
+TRUNCATED_META = "ecwatch_bytes_received"

@@ -133,7 +133,8 @@ def run_outcome(stats: Mapping[str, Any], close_reason: str) -> tuple[str, str |
     if close_reason != "finished":
         return "failed", f"crawl ended: {close_reason}"
     counts = failure_counts(stats)
-    if not int(stats.get("ecwatch/snapshots", 0)):
+    # A resumed run counts the pages its first attempt stored.
+    if not int(stats.get("ecwatch/snapshots", 0)) + int(stats.get("ecwatch/resume/stored", 0)):
         seeds = seed_failures(stats)
         why = "; ".join(f"{url}: {reason_label(reason)}" for url, reason in seeds.items()) or counted(counts)
         return "failed", f"no page could be fetched: {why or 'see the log'}"

@@ -23,6 +23,7 @@ class PageSnapshotItem:
     server_ip: str | None = None
     tls: dict[str, Any] | None = None
     ad_id: str | None = None
+    fetch_note: str | None = None  # what is odd about how it was fetched ("truncated at 16,777,216 bytes")
     # The Scrapy request that fetched it, for a browser re-render when the judgement asks for one.
     request: Any = field(default=None, repr=False)
     judgement: Judgement | None = None  # set by the JudgePipeline

@@ -35,7 +35,8 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy_playwright.page import PageMethod
 
-from .browserpage import CONTEXT_NAME, PageSetup, RouteGuard, close_page, context_kwargs, settle, settle_navigation
+from .browser import browser_proxy
+from .browserpage import CONTEXT_NAME, PageSetup, close_page, context_kwargs, settle, settle_navigation
 from .items import PageSnapshotItem
 from .recorder import DocumentRecorder
 from .rendermode import RenderMode
@@ -90,7 +91,7 @@ class BrowserRequestMiddleware:
         self.browser = config.browser
         self.crawler = crawler
         self.stats = crawler.stats
-        self.guard = RouteGuard(config.allow_private_targets, config.host_map, crawler.stats)
+        self.proxy = browser_proxy(crawler)
         self.context_kwargs = context_kwargs(str(crawler.settings.get("USER_AGENT") or ""))
 
     @classmethod
@@ -112,6 +113,10 @@ class BrowserRequestMiddleware:
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if "playwright" in response.flags and self.proxy is not None:
+            # Chromium reports the proxy's address; the server's is the one the proxy connected to.
+            server = self.proxy.address_of(response.url)
+            response = response.replace(ip_address=ip_address(server) if server else None)
         if request.meta.get("ecwatch_render") == "discovery" and "playwright" in response.flags:
             self.stats.inc_value("ecwatch/render/pages")
             methods = request.meta.get("playwright_page_methods") or []
@@ -161,12 +166,12 @@ class BrowserRequestMiddleware:
             "autothrottle_dont_adjust_delay": True,
         }
         if kind == "discovery":
-            meta["ecwatch_page_setup"] = PageSetup(self.guard, True, None, self.stats)
+            meta["ecwatch_page_setup"] = PageSetup(True, None, self.stats)
             meta["playwright_page_methods"] = [PageMethod(settle, self.browser.settle_timeout)]
             return meta
-        recorder = DocumentRecorder()
+        recorder = DocumentRecorder(address_of=self.proxy.address_of if self.proxy is not None else None)
         meta.update({
-            "ecwatch_page_setup": PageSetup(self.guard, False, recorder, self.stats),
+            "ecwatch_page_setup": PageSetup(False, recorder, self.stats),
             "ecwatch_recorder": recorder,
             "playwright_include_page": True,
             # Whatever the status, the receiver must get the response, and with it the page to close:

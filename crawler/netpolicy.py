@@ -1,40 +1,52 @@
-"""Outbound safety: never fetch private, loopback or link-local addresses unless allowed.
+"""Outbound safety: which addresses a crawl may connect to, and the one place names become addresses.
 
-The check runs on every request after DNS resolution (so a public name that resolves to
-10.0.0.1 is refused), on every redirect hop (redirects re-enter the downloader
-middlewares), and again on the address a response actually came from.
+Public addresses are always allowed; private, loopback, link-local and other non-public ones only
+as ``ECWATCH_ALLOW_PRIVATE_TARGETS`` says: ``0`` (none, the default), ``1`` (all), or a list of
+exceptions, ``127.0.0.1:8080,10.0.0.0/8,intranet.example:8443`` (an address or host name with its
+port, or a network).
 
-``ECWATCH_HOST_MAP`` maps host names to addresses for Scrapy's resolver and for Chromium,
-so the bundled demo shops can carry realistic host names while being served on 127.0.0.1.
+``TargetChecker`` resolves each host once per crawl (``ECWATCH_HOST_MAP`` first, then the system
+resolver), judges every address against the policy with the port asked for, and returns the
+addresses a connection may use. The code that opens connections uses exactly those addresses:
+Scrapy's resolver (``crawler.netguard.PolicyResolver``) and the browser's proxy
+(``crawler.browserproxy.BrowserProxy``). So a name cannot answer a public address to the check
+and a private one to the connection (DNS rebinding), and a failed lookup connects nowhere.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import logging
+import re
 import socket
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Awaitable, Callable, Mapping
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
-from scrapy.resolver import CachingThreadedResolver
-from twisted.internet import defer
+from scrapy.utils.datatypes import LocalCache
 
 from .pairs import split_pairs
 
-if TYPE_CHECKING:
-    from scrapy import Request
-    from scrapy.crawler import Crawler
-    from scrapy.http import Response
-    from twisted.internet.base import ReactorBase
-
-logger = logging.getLogger(__name__)
-
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Lookup = Callable[[str], Awaitable[list[IPAddress]]]
+
+SETTING = "ECWATCH_ALLOW_PRIVATE_TARGETS"
+_EXAMPLE = "e.g. 127.0.0.1:8080,10.0.0.0/8"
+_NONE = frozenset({"", "0", "false", "no", "off"})
+_ALL = frozenset({"1", "true", "yes", "on"})
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*$")
+_PINNED_HOSTS = 10_000  # host names whose first answer a crawl keeps
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+ALLOW_HINT = f"{SETTING}=HOST:PORT allows one target"
 
 
 class HostMapError(ValueError):
+    pass
+
+
+class PrivateTargetsError(ValueError):
     pass
 
 
@@ -60,9 +72,15 @@ def format_host_map(host_map: Mapping[str, str]) -> str:
     return ",".join(f"{host}={ip}" for host, ip in sorted(host_map.items()))
 
 
-def is_forbidden_address(address: IPAddress) -> bool:
+def _plain(address: IPAddress) -> IPAddress:
+    """``::ffff:127.0.0.1`` is 127.0.0.1."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+        return address.ipv4_mapped
+    return address
+
+
+def is_forbidden_address(address: IPAddress) -> bool:
+    address = _plain(address)
     return (
         address.is_private
         or address.is_loopback
@@ -73,77 +91,176 @@ def is_forbidden_address(address: IPAddress) -> bool:
     )
 
 
-class HostMapResolver(CachingThreadedResolver):
-    """Scrapy's caching resolver, answering mapped host names without asking DNS."""
-
-    host_map: dict[str, str] = {}
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> HostMapResolver:
-        resolver = super().from_crawler(crawler, reactor)
-        resolver.host_map = parse_host_map(crawler.settings.get("ECWATCH_HOST_MAP"))
-        return resolver
-
-    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:
-        mapped = self.host_map.get(name.lower())
-        if mapped is not None:
-            return defer.succeed(mapped)
-        return super().getHostByName(name, timeout)
-
-
-async def resolve(host: str, host_map: Mapping[str, str]) -> list[IPAddress]:
-    mapped = host_map.get(host.lower())
-    if mapped is not None:
-        return [ipaddress.ip_address(mapped)]
+def url_target(url: str) -> tuple[str, int] | None:
+    """``(host, port)`` of a network URL; None for ``data:``, ``about:`` and the like."""
+    parts = urlsplit(url)
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
     try:
-        return [ipaddress.ip_address(host.strip("[]"))]
+        return parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:  # a port out of range: nothing can connect there
+        return parts.hostname, 0
+
+
+def normal_host(host: str) -> str:
+    """A host as the policy compares it: lower case, no brackets, no trailing dot."""
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
+@dataclass(frozen=True)
+class PrivateTargets:
+    """The non-public targets a crawl may reach (``ECWATCH_ALLOW_PRIVATE_TARGETS``)."""
+
+    everything: bool = False
+    networks: tuple[IPNetwork, ...] = ()
+    endpoints: frozenset[tuple[IPAddress, int]] = frozenset()  # an address with its port
+    named: frozenset[tuple[str, int]] = frozenset()  # a host name with its port, whatever it resolves to
+
+    def allows(self, host: str, port: int, address: IPAddress) -> bool:
+        if self.everything or not is_forbidden_address(address):
+            return True
+        address = _plain(address)
+        return ((address, port) in self.endpoints or (normal_host(host), port) in self.named
+                or any(address in network for network in self.networks))
+
+
+def parse_private_targets(value: object) -> PrivateTargets:
+    """``0``/``1`` (or a bool), or a comma-separated list of ``HOST:PORT`` and networks."""
+    if isinstance(value, bool):
+        return PrivateTargets(everything=value)
+    text = str(value if value is not None else "").strip()
+    if text.lower() in _NONE:
+        return PrivateTargets()
+    if text.lower() in _ALL:
+        return PrivateTargets(everything=True)
+    networks: list[IPNetwork] = []
+    endpoints: set[tuple[IPAddress, int]] = set()
+    named: set[tuple[str, int]] = set()
+    for entry in (item.strip() for item in text.replace(";", ",").split(",")):
+        if not entry:
+            continue
+        if "/" in entry or _is_address(entry):
+            networks.append(_network(entry))
+            continue
+        host, port = _host_and_port(entry)
+        try:
+            endpoints.add((_plain(ipaddress.ip_address(host)), port))
+        except ValueError:
+            named.add((host, port))
+    return PrivateTargets(False, tuple(networks), frozenset(endpoints), frozenset(named))
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
     except ValueError:
-        pass
+        return False
+    return True
+
+
+def _network(entry: str) -> IPNetwork:
+    try:
+        return ipaddress.ip_network(entry, strict=True)
+    except ValueError as exc:
+        if "host bits set" in str(exc):
+            meant = ipaddress.ip_network(entry, strict=False)
+            raise PrivateTargetsError(f"{SETTING}: {entry!r} has host bits set (did you mean {meant}?)") from None
+        raise _not_an_entry(entry) from None
+
+
+def _host_and_port(entry: str) -> tuple[str, int]:
+    bracketed = re.fullmatch(r"\[([^\]]+)\]:(.*)", entry)
+    if bracketed:
+        host, port = bracketed.group(1), bracketed.group(2)
+        if not _is_address(host):
+            raise _not_an_entry(entry)
+    else:
+        host, sep, port = entry.rpartition(":")
+        host = normal_host(host)
+        if not sep or not (_is_address(host) or _HOST_NAME.match(host)) or ":" in host:
+            raise _not_an_entry(entry)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise PrivateTargetsError(f"{SETTING}: {entry!r}: the port must be a number from 1 to 65535")
+    return normal_host(host), int(port)
+
+
+def _not_an_entry(entry: str) -> PrivateTargetsError:
+    return PrivateTargetsError(f"{SETTING}: {entry!r} is not 0, 1, HOST:PORT or a network ({_EXAMPLE})")
+
+
+async def system_lookup(host: str) -> list[IPAddress]:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return [ipaddress.ip_address(info[4][0]) for info in infos]
+    return list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
 
 
-class PrivateTargetGuard:
-    """Downloader middleware refusing non-public targets (``ECWATCH_ALLOW_PRIVATE_TARGETS``)."""
+@dataclass(frozen=True)
+class Verdict:
+    host: str
+    port: int
+    addresses: tuple[IPAddress, ...] = ()  # to connect to, in order; empty when refused
+    refusal: str | None = None  # why nothing may connect
+    resolved: bool = True  # False: the lookup failed (which is a refusal too)
 
-    def __init__(self, allow_private: bool, host_map: Mapping[str, str], stats: Any) -> None:
-        self.allow_private = allow_private
-        self.host_map = dict(host_map)
-        self.stats = stats
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> PrivateTargetGuard:
-        settings = crawler.settings
-        return cls(
-            allow_private=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS"),
-            host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
-            stats=crawler.stats,
-        )
 
-    async def process_request(self, request: Request) -> None:
-        if self.allow_private:
-            return None
-        parts = urlsplit(request.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return None
+@dataclass
+class TargetChecker:
+    """Resolves a host once and says which of its addresses a connection to ``host:port`` may use.
+
+    Every address must be allowed: a name answering one public and one private address is refused.
+    """
+
+    targets: PrivateTargets
+    host_map: Mapping[str, str] = field(default_factory=dict)
+    lookup: Lookup = system_lookup
+    timeout: float = 30.0
+    _pins: LocalCache[str, tuple[IPAddress, ...]] = field(
+        init=False, repr=False, default_factory=lambda: LocalCache(_PINNED_HOSTS))
+    _pending: dict[str, asyncio.Future[tuple[IPAddress, ...]]] = field(init=False, repr=False, default_factory=dict)
+
+    async def check(self, host: str, port: int) -> Verdict:
+        name = normal_host(host)
         try:
-            addresses = await resolve(parts.hostname, self.host_map)
-        except OSError:
-            return None  # unresolvable: the download fails on its own with a DNS error
-        forbidden = [str(a) for a in addresses if is_forbidden_address(a)]
+            addresses = await self.addresses(name)
+        except (OSError, ValueError, UnicodeError, asyncio.TimeoutError) as exc:
+            return Verdict(name, port, refusal=f"the lookup of {name} failed: {exc or type(exc).__name__}",
+                           resolved=False)
+        if not addresses:
+            return Verdict(name, port, refusal=f"the lookup of {name} gave no address", resolved=False)
+        forbidden = [str(a) for a in addresses if not self.targets.allows(name, port, a)]
         if forbidden:
-            self._refuse(request, f"{parts.hostname} resolves to non-public {', '.join(forbidden)}")
-        return None
+            shown = ", ".join(forbidden)
+            why = f"{shown} is not a public address" if forbidden == [name] else f"{name} resolves to non-public {shown}"
+            return Verdict(name, port, refusal=why)
+        return Verdict(name, port, addresses)
 
-    def process_response(self, request: Request, response: Response) -> Response:
-        if not self.allow_private and response.ip_address is not None and is_forbidden_address(response.ip_address):
-            self._refuse(request, f"the response came from non-public {response.ip_address}")
-        return response
+    async def addresses(self, name: str) -> tuple[IPAddress, ...]:
+        mapped = self.host_map.get(name)
+        if mapped is not None:
+            return (ipaddress.ip_address(mapped),)
+        if _is_address(name):
+            return (ipaddress.ip_address(name),)
+        pinned = self._pins.get(name)
+        if pinned is not None:
+            return pinned
+        pending = self._pending.get(name)
+        if pending is None:  # one lookup at a time per name: every caller gets the same answer
+            pending = asyncio.ensure_future(self._resolve(name))
+            self._pending[name] = pending
+            pending.add_done_callback(partial(self._done, name))
+        return await asyncio.shield(pending)
 
-    def _refuse(self, request: Request, why: str) -> None:
-        self.stats.inc_value("ecwatch/refused_private_target")
-        logger.warning(
-            "Refused %s: %s (set ECWATCH_ALLOW_PRIVATE_TARGETS=1 to allow)", request.url, why
-        )
-        raise IgnoreRequest(f"private target refused: {why}")
+    def _done(self, name: str, lookup: asyncio.Future[tuple[IPAddress, ...]]) -> None:
+        self._pending.pop(name, None)
+        if not lookup.cancelled():
+            lookup.exception()  # retrieved here too: its callers may all have gone
+
+    async def _resolve(self, name: str) -> tuple[IPAddress, ...]:
+        addresses = tuple(await asyncio.wait_for(self.lookup(name), self.timeout))
+        if addresses:
+            self._pins[name] = addresses
+        return addresses

@@ -1,10 +1,11 @@
 """Every fetched page is judged, its evidence taken, and stored with what it showed.
 
-``JudgePipeline`` resolves the portal records a page's badges link to (once each per crawl),
-has the crawl's one judge (``storage.judge.Judge``) judge the page, asks for a browser render when
-the judgement says a browser may show more, and takes the browser evidence of a page whose
-findings need it (``crawler.evidence``). ``StoragePipeline`` stores the snapshot, its files and
-what the judgement showed in one transaction.
+``JudgePipeline`` has the crawl's one judge (``storage.judge.Judge``) judge the page in a worker
+process (``crawler.judging``), resolves the portal records its badges link to (once each per crawl)
+and judges it again with them, asks for a browser render when the judgement says a browser may show
+more, and takes the browser evidence of a page whose findings need it (``crawler.evidence``).
+``StoragePipeline`` hands the page to the writer (``crawler.storewriter``): the snapshot, its files and
+what the judgement showed are stored together, in batches.
 """
 
 from __future__ import annotations
@@ -16,23 +17,27 @@ from typing import TYPE_CHECKING, Any
 import scrapy
 from scrapy.exceptions import DropItem
 
-from detectors import parse_portal_record, registrable_domain
+from detectors import parse_portal_record
 from detectors.judge import Judgement
 from detectors.types import RegistryRecord
 from storage.db import session_scope
 from storage.judge import PageToJudge
-from storage.repository import SnapshotInput, attach_artifact, save_registry_records, save_snapshot
+from storage.repository import save_registry_records
 
 from .evidence import EvidenceCollector
 from .items import PageSnapshotItem
 from .middlewares import rerender_request
 from .rendermode import RenderMode
 from .runtime import CrawlRuntime
+from .storewriter import StoreWriter
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+PORTAL_LINKS_PER_PAGE = 5
+PORTAL_CONCURRENCY = 2
 
 
 class JudgePipeline:
@@ -43,6 +48,7 @@ class JudgePipeline:
         self.evidence = EvidenceCollector(runtime, crawler)
         # One lookup per record path; pages arriving while it is under way wait for it.
         self._lookups: dict[str, asyncio.Future[None]] = {}
+        self._portal_slots = asyncio.Semaphore(PORTAL_CONCURRENCY)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JudgePipeline:
@@ -51,9 +57,9 @@ class JudgePipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageSnapshotItem):
             return item
-        judgement = self._judge(item)
-        if judgement.judged and self.runtime.config.resolve_badges and await self._resolve_records(judgement):
-            judgement = self._judge(item)  # with the records its badges link to
+        judgement, known = await self._judge(item)
+        if judgement.judged and self.runtime.config.resolve_badges and await self._resolve_records(judgement, known):
+            judgement, _ = await self._judge(item)  # with the records its badges link to
         if self._render_instead(item, judgement):
             raise DropItem(f"{item.final_url} is rendered in the browser instead", log_level="DEBUG")
         item.judgement = judgement
@@ -61,11 +67,10 @@ class JudgePipeline:
         await self.evidence.collect(item)
         return item
 
-    def _judge(self, item: PageSnapshotItem) -> Judgement:
+    async def _judge(self, item: PageSnapshotItem) -> tuple[Judgement, int]:
         page = PageToJudge(url=item.final_url, body=item.body, fetched_at=item.fetched_at,
                            content_type=item.content_type, ad_id=item.ad_id)
-        judgement, _page = self.runtime.judge.judge(page)
-        return judgement
+        return await self.runtime.judging.judge_page(page)
 
     def _count(self, judgement: Judgement) -> None:
         self.stats.inc_value(f"ecwatch/judged/{judgement.status}")
@@ -93,21 +98,37 @@ class JudgePipeline:
         self.crawler.engine.crawl(request)
         return True
 
-    async def _resolve_records(self, judgement: Judgement) -> bool:
-        """Fetch the portal records the page links to that the registry does not hold; True if any arrived."""
-        registry = self.runtime.judge.registry
-        wanted = [link for link in judgement.record_links if not registry.by_record_id(link.record_id)]
-        fresh = [path for path in dict.fromkeys(link.path for link in wanted) if path not in self._lookups]
-        for path in fresh:
+    async def _resolve_records(self, judgement: Judgement, known: int) -> bool:
+        """Fetch the portal records the page links to that its judge did not have (``known``: the records
+        fetched in this crawl it had); True if any of them is known now, so the page is judged again.
+
+        A page's first ``PORTAL_LINKS_PER_PAGE`` record links only, ``ECWATCH_PORTAL_MAX_LOOKUPS`` per crawl,
+        ``PORTAL_CONCURRENCY`` at a time: a page listing hundreds of record links does not turn the crawl
+        against the portal.
+        """
+        judging = self.runtime.judging
+        unknown = [link for link in judgement.record_links if not judging.knew(link.record_id, known)]
+        # Already fetched meanwhile (by another page): nothing to fetch, but the page is judged again.
+        missing = [link for link in unknown if not judging.judge.registry.by_record_id(link.record_id)]
+        paths = list(dict.fromkeys(link.path for link in missing))[:PORTAL_LINKS_PER_PAGE]
+        wanted = [link for link in missing if link.path in paths]
+        for path in paths:
+            if path in self._lookups:
+                continue
+            if len(self._lookups) >= self.runtime.config.portal_max_lookups:
+                self.stats.inc_value("ecwatch/portal/skipped_cap")
+                wanted = [link for link in wanted if link.path in self._lookups]
+                continue
             self._lookups[path] = asyncio.ensure_future(self._look_up(path))
         if wanted:
             await asyncio.gather(*(self._lookups[link.path] for link in wanted))
-        return any(self.runtime.judge.registry.by_record_id(link.record_id) for link in wanted)
+        return any(judging.judge.registry.by_record_id(link.record_id) for link in unknown)
 
     async def _look_up(self, path: str) -> None:
-        record = await self._fetch_record(path)
+        async with self._portal_slots:
+            record = await self._fetch_record(path)
         if record is not None:
-            self.runtime.judge.add_records([record])
+            self.runtime.judging.add_records([record])
             with session_scope(self.runtime.engine) as session:
                 save_registry_records(session, [record])
 
@@ -130,37 +151,39 @@ class JudgePipeline:
 
 
 class StoragePipeline:
-    """Stores the snapshot, its evidence files and what its judgement showed in one transaction."""
+    """Hands every page to the crawl's writer; a write that finally fails stops the crawl, loudly."""
 
     def __init__(self, runtime: CrawlRuntime, crawler: Crawler) -> None:
         self.runtime = runtime
         self.crawler = crawler
+        self.writer = StoreWriter(runtime, batch=runtime.config.write_batch, on_failure=self._failed,
+                                  patience=runtime.config.write_patience)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
         return cls(CrawlRuntime.of(crawler), crawler)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageSnapshotItem):
             return item
-        runtime = self.runtime
-        # Files first: a failed transaction leaves at most an unreferenced blob, never a row without its file.
-        body = runtime.blobs.put(item.body)
-        artifacts = {kind: runtime.blobs.put(data) for kind, data in item.artifacts.items()}
-        with session_scope(runtime.engine) as session:
-            snapshot = save_snapshot(session, SnapshotInput(
-                domain=registrable_domain(item.final_url),
-                requested_url=item.requested_url, final_url=item.final_url, status=item.status,
-                headers=item.headers, fetched_at=item.fetched_at, body=body, run_id=runtime.run_id,
-                rendered=item.rendered, redirect_chain=item.redirect_chain, server_ip=item.server_ip,
-                tls=item.tls, ad_id=item.ad_id,
-            ))
-            if item.findings or artifacts:
-                attach_artifact(session, snapshot, "html", body, item.fetched_at)  # what was judged
-                for kind, blob in artifacts.items():
-                    attach_artifact(session, snapshot, kind, blob, item.captured_at or item.fetched_at)
-            if item.judgement is not None:
-                runtime.judge.record(session, snapshot, item.judgement, run_id=runtime.run_id, tally=runtime.tally)
-            runtime.site_ids.add(snapshot.site_id)
+        await self.writer.put(item)
         self.crawler.stats.inc_value("ecwatch/snapshots")
         return item
+
+    def close_spider(self) -> None:
+        self.writer.close()
+        stats = self.crawler.stats
+        stats.set_value("ecwatch/write/batches", self.writer.written.batches)
+        stats.set_value("ecwatch/write/retries", self.writer.written.retries)
+        stats.set_value("ecwatch/write/pages", self.writer.written.pages)
+
+    def _failed(self, why: str) -> None:
+        """From the writer's thread: record why and stop the crawl on its own thread."""
+        self.runtime.failure = why
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self._stop)  # type: ignore[attr-defined]
+
+    def _stop(self) -> None:
+        if self.crawler.engine is not None:
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage_failed"))

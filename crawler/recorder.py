@@ -16,7 +16,7 @@ import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urldefrag
 
 from w3lib.encoding import html_to_unicode
@@ -58,6 +58,8 @@ class Exchange:
 
 @dataclass
 class DocumentRecorder:
+    # The server address behind a URL, from the browser proxy: Chromium itself only knows the proxy's.
+    address_of: Callable[[str], str | None] | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     changes: int = 0  # every main-frame navigation event; the ad chain has landed when it stops moving
     _page: Page | None = None
@@ -103,6 +105,8 @@ class DocumentRecorder:
                         exchange.ip, exchange.tls = future.result()
                     del unmatched[index]
                     break
+            if self.address_of is not None:
+                exchange.ip = self.address_of(exchange.url)
 
     def hops(self, final_url: str) -> list[dict[str, Any]]:
         """The chain in order: each document that was left, how, and for where."""

@@ -22,7 +22,8 @@ from typing import Any, Callable, Sequence
 from storage.config import DataDirError, StorageConfig
 from storage.db import session_scope
 from storage.models import CrawlRun
-from storage.repository import finish_run, start_run
+from storage.repository import finish_run, reopen_run, start_run
+from storage.runs import mark_interrupted
 
 from .adlinks import AdArguments
 from .config import ConfigError, EcwatchConfig, check_environment, checked_overrides
@@ -65,11 +66,43 @@ def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
     return checked_overrides(overrides, project_settings())
 
 
+class ResumeError(ValueError):
+    """A run that cannot be resumed; the message says why."""
+
+
 @dataclass(frozen=True)
 class CrawlJob:
     spider: str
     arguments: dict[str, Any] = field(default_factory=dict)  # spider arguments (``-a``)
-    run_id: int | None = None  # an existing run row to record into (the scheduler's)
+    run_id: int | None = None  # an existing run row to record into (the scheduler's, or one resumed)
+    resume: bool = False  # go on with ``run_id``: fetch what it had not stored yet
+
+
+def resume_job(storage: StorageConfig, run_id: int) -> CrawlJob:
+    """The crawl that continues run ``run_id`` where it stopped (interrupted or failed)."""
+    runtime = CrawlRuntime.from_config(EcwatchConfig.from_settings(crawl_settings(storage, {}, "resume")))
+    try:
+        with session_scope(runtime.engine) as session:
+            mark_interrupted(session)
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise ResumeError(f"no crawl run {run_id} (see 'ecwatch runs')")
+            if run.status in ("running", "finished", "skipped"):
+                why = {"running": "is still running", "finished": "finished: there is nothing to resume",
+                       "skipped": "was skipped: it never started"}[run.status]
+                raise ResumeError(f"run {run_id} {why}")
+            return CrawlJob(run.spider, _arguments_of(run.spider, run.arguments), run_id=run_id, resume=True)
+    finally:
+        runtime.close()
+
+
+def _arguments_of(spider: str, recorded: dict[str, Any]) -> dict[str, Any]:
+    """The spider arguments a run recorded (``SeedArguments.as_dict``, ``AdArguments.as_dict``), to run it again."""
+    if spider == "ads":
+        files = list(recorded.get("links") or [])
+        return {"links": files[0] if files else "", "seeds": files[1] if len(files) > 1 else ""}
+    render = ",".join(f"{host}={mode}" for host, mode in (recorded.get("render") or {}).items())
+    return {"urls": "\n".join(recorded.get("urls") or []), "render": render}
 
 
 def check_arguments(spider: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -118,6 +151,7 @@ def run_crawls(jobs: Sequence[CrawlJob], overrides: dict[str, Any], storage: Sto
     settings = crawl_settings(storage, overrides, "-".join(job.spider for job in jobs))
     config = EcwatchConfig.from_settings(settings)  # a bad value fails here, in one line
     recorded = [check_arguments(job.spider, job.arguments) for job in jobs]
+    _mark_interrupted(config)
     process = CrawlerProcess(settings)
     if on_start is not None:
         on_start()
@@ -126,14 +160,17 @@ def run_crawls(jobs: Sequence[CrawlJob], overrides: dict[str, Any], storage: Sto
     for job, arguments in zip(jobs, recorded):
         crawler = process.create_crawler(job.spider)
         run_id = job.run_id or _start_run(config, job.spider, arguments, trigger, settings.get("LOG_FILE"))
+        if job.resume:
+            _reopen(config, run_id, settings.get("LOG_FILE"))
         CrawlRuntime.from_config(config, run_id=run_id, trigger=trigger).bind(crawler)
         crawlers.append(crawler)
         run_ids.append(run_id)
+    spider_arguments = [{**job.arguments, **({"resume_run": str(job.run_id)} if job.resume else {})} for job in jobs]
     if len(jobs) == 1:
-        process.crawl(crawlers[0], **jobs[0].arguments)
+        process.crawl(crawlers[0], **spider_arguments[0])
         process.start()
     else:
-        _one_after_another(process, crawlers, [job.arguments for job in jobs])
+        _one_after_another(process, crawlers, spider_arguments)
         process.start(stop_after_crawl=False)
     return [RunOutcome(run_id, run_status(config, run_id)) for run_id in run_ids]
 
@@ -144,6 +181,24 @@ def _start_run(config: EcwatchConfig, spider: str, arguments: dict[str, Any], tr
     try:
         with session_scope(runtime.engine) as session:
             return start_run(session, spider, arguments, trigger=trigger, log_path=log_path).id
+    finally:
+        runtime.close()
+
+
+def _mark_interrupted(config: EcwatchConfig) -> None:
+    runtime = CrawlRuntime.from_config(config)
+    try:
+        with session_scope(runtime.engine) as session:
+            mark_interrupted(session)
+    finally:
+        runtime.close()
+
+
+def _reopen(config: EcwatchConfig, run_id: int, log_path: str | None) -> None:
+    runtime = CrawlRuntime.from_config(config)
+    try:
+        with session_scope(runtime.engine) as session:
+            reopen_run(session, run_id, log_path)
     finally:
         runtime.close()
 

@@ -23,6 +23,7 @@ from storage.judge import Judge
 
 from .browser import browser_choice
 from .config import EcwatchConfig
+from .judging import JudgingPool
 from .rendermode import RenderPolicy
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ class CrawlRuntime:
     tally: Tally = field(default_factory=Tally)  # findings new / still open / reopened / gone in this run
     site_ids: set[int] = field(default_factory=set)  # sites this run stored pages of
     browser_found: bool = False
+    failure: str | None = None  # why the crawl had to stop (a write that finally failed)
     _judge: Judge | None = None
+    _judging: JudgingPool | None = None
     _render: RenderPolicy | None = None
 
     @classmethod
@@ -72,6 +75,15 @@ class CrawlRuntime:
                 self._judge = Judge.from_store(session, on=self.config.detect_on)
         return self._judge
 
+    @property
+    def judging(self) -> JudgingPool:
+        """Worker processes with this crawl's judge (``ECWATCH_JUDGE_WORKERS``), started on first use."""
+        if self._judging is None:
+            config = self.config
+            self._judging = JudgingPool(self.judge, workers=config.judge_workers, budget=config.judge_budget,
+                                        max_bytes=config.judge_max_bytes)
+        return self._judging
+
     def render_policy(self, crawler: Crawler) -> RenderPolicy:
         """The settings' render modes over the spider's own (a seed file's ``render`` column)."""
         if self._render is None:
@@ -80,4 +92,6 @@ class CrawlRuntime:
         return self._render
 
     def close(self) -> None:
+        if self._judging is not None:
+            self._judging.close()
         self.engine.dispose()

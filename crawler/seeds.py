@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .rendermode import RenderMode, RenderModeError, parse_render_mode
+from .rendermode import RenderMode, RenderModeError, parse_render_mode, parse_render_sites
 
 
 class SeedError(ValueError):
@@ -25,17 +25,21 @@ class SeedArguments:
     render: tuple[tuple[str, RenderMode], ...] = ()  # (host, mode) from a seed CSV's render column
 
     @classmethod
-    def parse(cls, urls: str | list[str] = "", seeds: str = "") -> SeedArguments:
+    def parse(cls, urls: str | list[str] = "", seeds: str = "", render: str = "") -> SeedArguments:
+        """``render``: ``host=mode,...`` (what a resumed run recorded of its seed file's modes)."""
         given = urls.replace(",", "\n").split() if isinstance(urls, str) else list(urls)
         collected = [check_url(url, "--url") for url in given]
-        render: dict[str, RenderMode] = {}
+        try:
+            render_sites: dict[str, RenderMode] = dict(parse_render_sites(render, "render")) if render else {}
+        except RenderModeError as exc:
+            raise SeedError(str(exc)) from None
         if seeds:
             rows = read_seed_rows(Path(seeds))
             collected.extend(url for url, _ in rows)
-            render = _render_modes(rows, seeds)
+            render_sites.update(_render_modes(rows, seeds))
         if not collected:
             raise SeedError("no seeds: give --url URL (repeatable) or --seeds FILE")
-        return cls(urls=tuple(dict.fromkeys(collected)), render=tuple(render.items()))
+        return cls(urls=tuple(dict.fromkeys(collected)), render=tuple(render_sites.items()))
 
     @property
     def render_sites(self) -> dict[str, RenderMode]:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from storage.db import session_scope
 from storage.models import CrawlRun, ScheduleLock, utcnow
 from storage.repository import finish_run
+from storage.runs import mark_interrupted, process_alive, this_host
 
 logger = logging.getLogger(__name__)
 
@@ -81,14 +82,28 @@ def current_holder(engine: Engine, name: str) -> Holder | None:
         return None if row is None else Holder(row.owner, row.run_id, row.acquired_at, row.expires_at)
 
 
+def _owner_gone(row: ScheduleLock, run: CrawlRun | None) -> bool:
+    """The lock's owner (a scheduler on this host) is dead, and so is the crawl it started, if any."""
+    host, _, rest = row.owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != this_host() or not pid.isdigit() or process_alive(int(pid)):
+        return False
+    return run is None or run.status != "running" or run.pid is None or not process_alive(run.pid)
+
+
 def _break_expired(engine: Engine, name: str) -> None:
-    """Remove a lock whose lease ran out, and record that the run it protected was abandoned."""
+    """Remove a lock whose lease ran out, or whose owner and crawl are both dead on this host, and
+    record that the run it protected was abandoned."""
     with session_scope(engine) as session:
-        row = session.scalar(select(ScheduleLock).where(ScheduleLock.name == name, ScheduleLock.expires_at < utcnow()))
+        mark_interrupted(session)
+        row = session.get(ScheduleLock, name)
         if row is None:
             return
-        logger.warning("The lock of schedule %s held by %s expired at %s; breaking it", name, row.owner,
-                       row.expires_at.isoformat())
+        run = session.get(CrawlRun, row.run_id) if row.run_id is not None else None
+        if row.expires_at >= utcnow() and not _owner_gone(row, run):
+            return
+        logger.warning("The lock of schedule %s held by %s (lease to %s) is abandoned; breaking it", name,
+                       row.owner, row.expires_at.isoformat())
         # Deleting by owner: of two processes breaking the same lease, one deletes, the other no-ops.
         session.execute(delete(ScheduleLock).where(ScheduleLock.name == name, ScheduleLock.owner == row.owner))
         if row.run_id is not None:

@@ -412,13 +412,23 @@ def _manifest_entry(entry: Any) -> ManifestEntry | None:
     return ManifestEntry(path, sha256.lower(), size)
 
 
+BOMB_SLACK = 1 << 20  # bytes a member may declare beyond twice its manifest size before it is not read at all
+
+
 def _check_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, expected: ManifestEntry) -> str | None:
     name = shown(info.filename)
+    # A member that says (in the zip's own directory) it inflates to far more than the manifest lists is
+    # not inflated at all: a small bundle must not make us decompress gigabytes.
+    if info.file_size > 2 * expected.size + BOMB_SLACK:
+        return (f"{name}: the zip says it holds {info.file_size} bytes, the manifest {expected.size}; "
+                "not decompressed")
     digest = hashlib.sha256()
     size = 0
     try:
         with archive.open(info) as handle:
-            while chunk := handle.read(CHUNK):
+            # Never more than the manifest's size (and one byte to notice more): the zip's directory
+            # can lie about a member's size too.
+            while size <= expected.size and (chunk := handle.read(min(CHUNK, expected.size + 1 - size))):
                 digest.update(chunk)
                 size += len(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -16,7 +23,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        if "timeout" not in parsed.query:  # how long a writer waits for another's lock (``?timeout=S``)
+            kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -31,6 +39,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def backoff(patience: float, first: float = 0.5) -> tuple[float, ...]:
+    """Pauses between attempts, doubling, that add up to about ``patience`` seconds."""
+    pauses, total, pause = [], 0.0, first
+    while total < patience:
+        pause = min(pause, patience - total)
+        pauses.append(pause)
+        total += pause
+        pause *= 2
+    return tuple(pauses)
+
+
+def retrying(work: Callable[[], T], pauses: Sequence[float], what: str) -> T:
+    """``work()``, tried again after each pause while the database refuses it (locked, gone away)."""
+    for pause in (*pauses, None):
+        try:
+            return work()
+        except (OperationalError, DBAPIError) as exc:
+            if pause is None:
+                raise
+            logger.warning("%s failed (%s); trying again in %g s", what, exc.orig or exc, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -63,6 +63,10 @@ class Tally:
         return {rule: {"new": self.new[rule], "still_open": self.still_open[rule],
                        "reopened": self.reopened[rule], "gone": self.gone[rule]} for rule in rules}
 
+    def copy(self) -> Tally:
+        return Tally(Counter(self.new), Counter(self.still_open), Counter(self.reopened), Counter(self.gone),
+                     set(self._seen))
+
     @property
     def total_new(self) -> int:
         return sum(self.new.values())
@@ -72,33 +76,42 @@ class Tally:
 
 
 def record_judgement(session: Session, snapshot: PageSnapshot, judgement: Judgement, *,
-                     run_id: int | None = None, tally: Tally | None = None) -> list[Finding]:
+                     run_id: int | None = None, tally: Tally | None = None, fresh: bool = False,
+                     known: dict[str, int] | None = None) -> list[Finding]:
     """Store what ``judgement`` of ``snapshot`` showed; returns the findings it showed.
 
     Idempotent: judging the same snapshot again updates its sightings instead of adding some, and
     withdraws the sightings of findings the new judgement no longer raises (a rules change).
+    ``fresh``: the snapshot was just stored, so it has no sightings yet (a crawl: nothing to look up).
+    ``known``: finding key -> id of findings already stored, kept by the caller across calls.
     """
     tally = tally if tally is not None else Tally()
     snapshot.detected_rules_version = judgement.rules_version
     snapshot.judge_status = judgement.status
     snapshot.judge_note = judgement.note
+    if not judgement.findings and fresh:
+        return []
     captured = _has_screenshot(session, snapshot.id)
     shown: dict[int, Finding] = {}
     for detected in judgement.findings:
-        row = _finding_for(session, snapshot, detected, run_id, tally)
+        row = _finding_for(session, snapshot, detected, run_id, tally, known)
         if row.id in shown:
             continue
         shown[row.id] = row
-        _sight(session, row, snapshot, detected, captured)
-    _withdraw_others(session, snapshot, set(shown))
+        _sight(session, row, snapshot, detected, captured, fresh)
+    if not fresh:
+        _withdraw_others(session, snapshot, set(shown))
     session.flush()
     return list(shown.values())
 
 
 def _finding_for(session: Session, snapshot: PageSnapshot, detected: DetectedFinding, run_id: int | None,
-                 tally: Tally) -> Finding:
+                 tally: Tally, known: dict[str, int] | None) -> Finding:
     key = finding_key(detected.rule, snapshot.site.domain, detected.subject)
-    row = session.scalar(select(Finding).where(Finding.dedup_key == key))
+    if known is not None and key in known:
+        row = session.get(Finding, known[key])  # from the session's identity map after the first time
+    else:
+        row = session.scalar(select(Finding).where(Finding.dedup_key == key))
     if row is None:
         row = Finding(dedup_key=key, site_id=snapshot.site_id, rule=detected.rule, subject=detected.subject,
                       first_seen_at=snapshot.fetched_at, last_seen_at=snapshot.fetched_at, state=OPEN,
@@ -108,7 +121,11 @@ def _finding_for(session: Session, snapshot: PageSnapshot, detected: DetectedFin
         session.flush()
         _event(session, row, "state", None, OPEN, snapshot=snapshot, run_id=run_id)
         tally.count("new", row)
+        if known is not None:
+            known[key] = row.id
         return row
+    if known is not None:
+        known[key] = row.id
     _copy_rule(row, detected)
     if row.state == GONE:
         _set_state(session, row, OPEN, snapshot, run_id, note=f"shown again by {snapshot.final_url}")
@@ -133,9 +150,9 @@ def _copy_rule(row: Finding, detected: DetectedFinding) -> None:
 
 
 def _sight(session: Session, finding: Finding, snapshot: PageSnapshot, detected: DetectedFinding,
-           captured: bool) -> Sighting:
-    sighting = session.scalar(select(Sighting).where(Sighting.finding_id == finding.id,
-                                                     Sighting.snapshot_id == snapshot.id))
+           captured: bool, fresh: bool) -> Sighting:
+    sighting = None if fresh else session.scalar(select(Sighting).where(Sighting.finding_id == finding.id,
+                                                                        Sighting.snapshot_id == snapshot.id))
     if sighting is None:
         sighting = Sighting(finding_id=finding.id, snapshot_id=snapshot.id)
         session.add(sighting)
@@ -147,8 +164,8 @@ def _sight(session: Session, finding: Finding, snapshot: PageSnapshot, detected:
     sighting.rules_version = snapshot.detected_rules_version
     sighting.withdrawn_at = None
     finding.rules_version = snapshot.detected_rules_version
-    session.flush()
     if finding.reference_sighting_id is None or (captured and not _reference_captured(session, finding)):
+        session.flush()  # the sighting's id
         finding.reference_sighting_id = sighting.id
     return sighting
 

@@ -99,8 +99,8 @@ class Judge:
                           content_type=page.content_type)
 
     def record(self, session: Session, snapshot: PageSnapshot, judgement: Judgement, *, run_id: int | None = None,
-               tally: Tally | None = None) -> list[Finding]:
-        return record_judgement(session, snapshot, judgement, run_id=run_id, tally=tally)
+               tally: Tally | None = None, fresh: bool = False, known: dict[str, int] | None = None) -> list[Finding]:
+        return record_judgement(session, snapshot, judgement, run_id=run_id, tally=tally, fresh=fresh, known=known)
 
 @dataclass
 class RejudgeStats:

@@ -66,7 +66,7 @@ class CrawlRun(Base):
     spider: Mapped[str] = mapped_column(String(64))
     arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
     trigger: Mapped[str] = mapped_column(String(128), default="adhoc")  # adhoc | schedule:<name> | demo
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running|finished|failed|skipped
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|finished|failed|skipped|interrupted
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     pages: Mapped[int] = mapped_column(Integer, default=0)
@@ -78,6 +78,11 @@ class CrawlRun(Base):
     exit_status: Mapped[int | None] = mapped_column(Integer, default=None)
     # Per rule: findings new in this run, still open, gone, reopened ({"PROMO-DISC-50": {"new": 1, ...}}).
     finding_summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The process running it, and when it last said it was alive: a run whose process is gone is
+    # "interrupted", not "running" forever.
+    host: Mapped[str | None] = mapped_column(String(255), default=None)
+    pid: Mapped[int | None] = mapped_column(Integer, default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class PageSnapshot(Base):
@@ -103,6 +108,7 @@ class PageSnapshot(Base):
     server_ip: Mapped[str | None] = mapped_column(String(64), default=None)
     tls: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     ad_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    fetch_note: Mapped[str | None] = mapped_column(Text, default=None)  # "truncated at 16,777,216 bytes"
     detected_rules_version: Mapped[str | None] = mapped_column(String(64), default=None)
     # How the last judgement went: judged | not_html | not_judged (with why in judge_note).
     judge_status: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -6,20 +6,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from detectors.types import RegistryRecord
 
 from .blobs import StoredBlob
+from .db import session_scope
 from .models import Artifact, CrawlRun, Finding, PageSnapshot, RegistryRecordRow, Sighting, Site, utcnow
 
-def get_or_create_site(session: Session, domain: str) -> Site:
+def get_or_create_site(session: Session, domain: str, known: dict[str, int] | None = None) -> Site:
+    """``known``: domain -> site id, kept by a caller that stores many pages of the same sites."""
+    if known is not None and domain in known:
+        return session.get_one(Site, known[domain])
     site = session.scalar(select(Site).where(Site.domain == domain))
     if site is None:
         site = Site(domain=domain)
         session.add(site)
         session.flush()
+    if known is not None:
+        known[domain] = site.id
     return site
 
 
@@ -42,7 +48,8 @@ def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, A
     run.error = error if error is not None else run.error
     run.exit_status = exit_status if exit_status is not None else run.exit_status
     if stats is not None:
-        run.stats = stats
+        resumed = (run.stats or {}).get("resumed")
+        run.stats = {**stats, "resumed": resumed} if resumed else stats
     run.pages = session.scalar(select(func.count()).where(PageSnapshot.run_id == run_id)) or 0
     run.findings = session.scalar(
         select(func.count(func.distinct(Sighting.finding_id)))
@@ -51,6 +58,22 @@ def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, A
     ) or 0
     run.errors = int((stats or run.stats or {}).get("errors", run.errors) or 0)
     return run
+
+
+def reopen_run(session: Session, run_id: int, log_path: str | None = None) -> CrawlRun:
+    """A run resumed: running again, what stopped it kept in its stats."""
+    run = session.get_one(CrawlRun, run_id)
+    history = list((run.stats or {}).get("resumed", []))
+    history.append({"status": run.status, "error": run.error, "at": utcnow().isoformat()})
+    run.stats = {**(run.stats or {}), "resumed": history}
+    run.status, run.finished_at, run.error = "running", None, None
+    run.log_path = log_path or run.log_path
+    return run
+
+
+def run_snapshots(session: Session, run_id: int) -> Sequence[PageSnapshot]:
+    """The pages a run stored, in the order it stored them."""
+    return session.scalars(select(PageSnapshot).where(PageSnapshot.run_id == run_id).order_by(PageSnapshot.id)).all()
 
 
 def list_runs(session: Session, limit: int = 20) -> Sequence[CrawlRun]:
@@ -75,10 +98,11 @@ class SnapshotInput:
     server_ip: str | None = None
     tls: dict[str, Any] | None = None
     ad_id: str | None = None
+    fetch_note: str | None = None
 
 
-def save_snapshot(session: Session, data: SnapshotInput) -> PageSnapshot:
-    site = get_or_create_site(session, data.domain)
+def save_snapshot(session: Session, data: SnapshotInput, site_ids: dict[str, int] | None = None) -> PageSnapshot:
+    site = get_or_create_site(session, data.domain, site_ids)
     snapshot = PageSnapshot(
         run_id=data.run_id,
         site_id=site.id,
@@ -95,6 +119,7 @@ def save_snapshot(session: Session, data: SnapshotInput) -> PageSnapshot:
         server_ip=data.server_ip,
         tls=data.tls,
         ad_id=data.ad_id,
+        fetch_note=data.fetch_note,
     )
     session.add(snapshot)
     session.flush()
@@ -187,12 +212,16 @@ def count_findings_by_rule(session: Session, run_id: int | None = None) -> dict[
 
 
 def save_registry_records(session: Session, records: Iterable[RegistryRecord]) -> int:
+    """Insert or update records (keyed by record id and source), looking the batch up in one query."""
+    records = list(records)
+    existing = {(row.record_id, row.source): row for row in session.scalars(select(RegistryRecordRow).where(
+        RegistryRecordRow.record_id.in_({r.record_id for r in records})))}
     count = 0
     for record in records:
-        row = session.scalar(select(RegistryRecordRow).where(
-            RegistryRecordRow.record_id == record.record_id, RegistryRecordRow.source == record.source))
+        row = existing.get((record.record_id, record.source))
         if row is None:
             row = RegistryRecordRow(record_id=record.record_id, source=record.source)
+            existing[(record.record_id, record.source)] = row
             session.add(row)
         row.domain = record.domain
         row.kind = record.kind
@@ -202,6 +231,19 @@ def save_registry_records(session: Session, records: Iterable[RegistryRecord]) -
         row.updated_at = utcnow()
         count += 1
     session.flush()
+    return count
+
+
+REGISTRY_BATCH = 1000  # records per transaction: a big import never holds the write lock for long
+
+
+def import_registry(engine: Engine, records: Sequence[RegistryRecord], batch: int = REGISTRY_BATCH) -> int:
+    """Store ``records`` in transactions of ``batch``, so that a crawl writing beside the import waits
+    for one batch at most, never for the whole file."""
+    count = 0
+    for start in range(0, len(records), batch):
+        with session_scope(engine) as session:
+            count += save_registry_records(session, records[start:start + batch])
     return count
 
 

@@ -8,7 +8,7 @@ redirects, meta refreshes and JavaScript ``location`` changes until the page sta
 ``ECWATCH_REDIRECT_WAIT`` seconds. Every hop is kept in order (``redirect_chain``) and in the WARC;
 the landing page is captured (screenshot, DOM, WARC) in that same visit and goes to the
 detectors with the ad's id, so its findings carry it. Off-site hops are the point here, so
-nothing is filtered as off-site; the private-target guard still applies to every hop.
+nothing is filtered as off-site; the outbound policy still applies to every hop (the browser's proxy).
 
 Without a browser (or for a ``never`` site) the link is fetched over plain HTTP: Scrapy follows
 3xx and meta refreshes, but a JavaScript hop ends the chain (``ecwatch/ads/static_only``).
@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import scrapy
 from scrapy.http import Response
+
+from storage.db import session_scope
+from storage.repository import run_snapshots
 
 from ..adapters import snapshot_item
 from ..adlinks import AdArguments, AdLink
@@ -41,12 +44,16 @@ ERROR_STATUSES = list(range(400, 600))
 class AdsSpider(scrapy.Spider):
     name = "ads"
 
-    def __init__(self, links: str = "", seeds: str = "", urls: str = "", **kwargs: Any) -> None:
+    def __init__(self, links: str = "", seeds: str = "", urls: str = "", resume_run: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.arguments = AdArguments.parse(links=links, seeds=seeds, urls=urls)
+        self.resume_run = int(resume_run) if resume_run else None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        done = self._stored_ads() if self.resume_run is not None else set()
         for link in self.arguments.links:
+            if link.ad_id in done:
+                continue  # a resumed run: this ad's landing page is stored already
             self.crawler.stats.inc_value("ecwatch/ads/links")
             yield scrapy.Request(
                 link.url, callback=self.parse_landing, errback=self.on_error, dont_filter=True,
@@ -113,6 +120,10 @@ class AdsSpider(scrapy.Spider):
         if runtime.browser_found and runtime.render_policy(self.crawler).mode_for(link.url) is not RenderMode.NEVER:
             return "visit"
         return False  # plain HTTP, and no render on demand either: the chain is what matters
+
+    def _stored_ads(self) -> set[str]:
+        with session_scope(self._runtime().engine) as session:
+            return {s.ad_id for s in run_snapshots(session, self.resume_run) if s.ad_id}  # type: ignore[arg-type]
 
     def _runtime(self) -> CrawlRuntime:
         return CrawlRuntime.of(self.crawler)

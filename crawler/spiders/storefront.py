@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import deque
 from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator
 
 import scrapy
 from scrapy.http import Response
 
 from detectors import registrable_domain
+from storage.db import session_scope
+from storage.judge import content_type_of
+from storage.repository import run_snapshots
 
-from ..adapters import page_links, snapshot_item
+from ..adapters import page_links, snapshot_item, stored_response
 from ..browserpage import close_page
 from ..failures import SEED_META, reason_label, record_failure
-from ..links import FOLLOWED_KINDS, LinkKind, classify, normalize
+from ..frontier import Admission, Frontier
+from ..links import LinkKind
 from ..runtime import CrawlRuntime
 from ..seeds import SeedArguments
 
@@ -28,35 +32,64 @@ class StorefrontSpider(scrapy.Spider):
     ``seeds`` (a file: one URL a line, or CSV with a ``url`` and an optional ``render`` column).
     Pages are rendered in the browser per site (``always`` | ``never`` | ``auto``): see
     ``crawler.middlewares`` and ``crawler.pipelines``; this spider only reads the links of what it is
-    given, and yields every page for the judge.
+    given, and yields every page for the judge. Which links it follows, and at which depth, is the
+    ``crawler.frontier``'s call (Scrapy's DepthMiddleware is off: it would drop a page first met deep).
     """
 
     name = "storefront"
 
-    def __init__(self, urls: str = "", seeds: str = "", **kwargs: Any) -> None:
+    def __init__(self, urls: str = "", seeds: str = "", render: str = "", resume_run: str = "",
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.arguments = SeedArguments.parse(urls=urls, seeds=seeds)
-        self.render_sites = self.arguments.render_sites  # read by crawler.middlewares
-        self.allowed_sites = {registrable_domain(url) for url in self.arguments.urls}
-        self._seen: set[str] = set()
-        self._pages_per_site: Counter[str] = Counter()
-        self.max_pages_per_site = 200
+        self.arguments = SeedArguments.parse(urls=urls, seeds=seeds, render=render)
+        self.resume_run = int(resume_run) if resume_run else None
+        self.render_sites = self.arguments.render_sites  # read by crawler.runtime
+        self.frontier = Frontier({registrable_domain(url) for url in self.arguments.urls},
+                                 max_pages_per_site=200, depth_limit=4)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> StorefrontSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_pages_per_site = CrawlRuntime.of(crawler).config.max_pages_per_site
+        config = CrawlRuntime.of(crawler).config
+        spider.frontier.max_pages_per_site = config.max_pages_per_site
+        spider.frontier.depth_limit = config.depth_limit
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.arguments.urls:
-            request = self._request(url, LinkKind.CATEGORY, depth_reset=True)
-            if request is not None:
-                yield request
+        seeds = [a for a in map(self.frontier.seed, self.arguments.urls) if a is not None]
+        pending = self._resumed(seeds) if self.resume_run is not None else seeds
+        for admission in pending:
+            yield self._request(admission)
+
+    def _resumed(self, seeds: list[Admission]) -> list[Admission]:
+        """What an interrupted run still had to fetch: its frontier rebuilt from the pages it stored (their
+        links read again, nearest first), less those pages. Nothing stored is fetched twice; nothing it
+        would have reached is left out."""
+        runtime = CrawlRuntime.of(self.crawler)
+        with session_scope(runtime.engine) as session:
+            stored = {s.requested_url: (s.final_url, s.body_path, content_type_of(s.headers))
+                      for s in run_snapshots(session, self.resume_run)}  # type: ignore[arg-type]
+        pending, queue = [], deque(seeds)
+        while queue:
+            admission = queue.popleft()
+            page = stored.get(admission.url)
+            if page is None:
+                pending.append(admission)
+                continue
+            url, body_path, content_type = page
+            links = page_links(stored_response(url, runtime.blobs.read(body_path), content_type))
+            queue.extend(self.frontier.read(admission.url, links))
+        self.crawler.stats.set_value("ecwatch/resume/stored", len(stored))
+        self.crawler.stats.set_value("ecwatch/resume/pending", len(pending))
+        self.logger.info("Resuming run %s: %d pages stored, %d to fetch", self.resume_run, len(stored), len(pending))
+        return pending
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         yield snapshot_item(response)
-        yield from self._follow_links(page_links(response))
+        admitted = self.frontier.read(response.meta.get("ecwatch_url", response.url), page_links(response))
+        for admission in admitted:
+            yield self._request(admission)
+        self.crawler.stats.set_value("ecwatch/page_limit_reached", self.frontier.limit_reached)
 
     async def on_error(self, failure: Any) -> None:
         request = getattr(failure, "request", None)
@@ -66,30 +99,14 @@ class StorefrontSpider(scrapy.Spider):
         self.logger.warning("Failed %s (%s): %s", request.url if request is not None else "?", reason_label(reason),
                             failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else "")
 
-    def _follow_links(self, urls: list[str]) -> Iterator[scrapy.Request]:
-        for url in urls:
-            kind = classify(url)
-            if kind not in FOLLOWED_KINDS:
-                continue
-            request = self._request(url, kind)
-            if request is not None:
-                yield request
-
-    def _request(self, url: str, kind: LinkKind, depth_reset: bool = False) -> scrapy.Request | None:
-        canonical = normalize(url)
-        site = registrable_domain(canonical)
-        # Filtering here, before a Request exists, is what keeps a crawl CPU-cheap.
-        if canonical in self._seen or site not in self.allowed_sites:
-            return None
-        if self._pages_per_site[site] >= self.max_pages_per_site:
-            self.crawler.stats.inc_value("ecwatch/page_limit_reached")
-            return None
-        self._seen.add(canonical)
-        self._pages_per_site[site] += 1
-        meta: dict[str, Any] = {"link_kind": kind.value}
-        if depth_reset:
-            meta["depth"] = 0
-            meta[SEED_META] = url  # why a seed failed is what a run with no page reports
-        # Products are the evidence; fetch them before wandering further through listings.
-        priority = 10 if kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
-        return scrapy.Request(canonical, callback=self.parse, errback=self.on_error, meta=meta, priority=priority)
+    def _request(self, admission: Admission) -> scrapy.Request:
+        # Nearer pages first, so that a page is usually first met at its shallowest depth; and within a
+        # depth, products and promotions (the evidence) before listings.
+        bonus = 10 if admission.kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
+        meta: dict[str, Any] = {"link_kind": admission.kind.value, "depth": admission.depth,
+                                "ecwatch_url": admission.url}
+        if admission.depth == 0:
+            meta[SEED_META] = admission.url  # why a seed failed is what a run with no page reports
+        self.crawler.stats.max_value("ecwatch/depth_max", admission.depth)
+        return scrapy.Request(admission.url, callback=self.parse, errback=self.on_error, meta=meta,
+                              priority=bonus - 100 * admission.depth)

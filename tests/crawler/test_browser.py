@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,6 @@ from scrapy.utils.test import get_crawler
 
 from crawler.adapters import snapshot_item
 from crawler.browser import BrowserAddon, BrowserNotFound, choose_browser, missing_browser_hint
-from crawler.browserpage import RouteGuard
 from crawler.config import EcwatchConfig
 from crawler.middlewares import STATIC_FALLBACK_FLAG, BrowserRequestMiddleware, StaticCopy
 from crawler.pipelines import JudgePipeline
@@ -40,7 +41,10 @@ def _addon_settings(values: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(values or {}, priority="cmdline")
-    BrowserAddon().update_settings(settings)
+    addon = BrowserAddon(get_crawler())
+    addon.update_settings(settings)
+    if addon.proxy is not None:
+        asyncio.run(addon.proxy.close())
     return settings
 
 
@@ -54,10 +58,15 @@ def test_an_explicit_chromium_that_is_not_there_says_how_to_get_one(monkeypatch:
 
 def test_the_addon_wires_playwright_in_when_a_chromium_is_found(fake_chromium: str) -> None:
     settings = _addon_settings({"ECWATCH_HOST_MAP": "shop.vn=127.0.0.1", "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2})
-    assert settings.getdict("DOWNLOAD_HANDLERS")["https"] == "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+    assert settings.getdict("DOWNLOAD_HANDLERS")["https"] == "crawler.lazyplaywright.LazyPlaywrightHandler"
     options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
     assert options["executable_path"] == fake_chromium and options["headless"] is True
-    assert "--no-sandbox" in options["args"] and "--host-resolver-rules=MAP shop.vn 127.0.0.1" in options["args"]
+    # Every connection through the crawl's proxy (which applies the host map), loopback included; no UDP.
+    [proxy] = [arg for arg in options["args"] if arg.startswith("--proxy-server=")]
+    assert re.fullmatch(r"--proxy-server=http://127\.0\.0\.1:\d+", proxy)
+    assert {"--no-sandbox", "--proxy-bypass-list=<-loopback>",
+            "--webrtc-ip-handling-policy=disable_non_proxied_udp"} <= set(options["args"])
+    assert not [arg for arg in options["args"] if arg.startswith("--host-resolver-rules")]
     assert settings.getint("PLAYWRIGHT_MAX_CONTEXTS") == 1
     assert settings.getint("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT") == 2  # -s wins over the add-on
     assert settings.getfloat("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT") == 20000
@@ -172,24 +181,22 @@ async def _failed_render_falls_back() -> None:
     assert await middleware.process_exception(without_copy, TimeoutError("x")) is None
 
 
-class _Stats:
-    def __init__(self) -> None:
-        self.values: dict[str, int] = {}
+class _Proxy:
+    """Where the crawl's browser proxy connected for each host and port."""
 
-    def inc_value(self, key: str, count: int = 1) -> None:
-        self.values[key] = self.values.get(key, 0) + count
+    def address_of(self, url: str) -> str | None:
+        return "203.113.131.1" if url.startswith("https://shop.vn/") else None
 
 
-def test_browser_requests_to_private_addresses_are_refused_unless_allowed() -> None:
-    host_map = {"shop.vn": "93.184.216.34", "tracker.vn": "10.0.0.7"}
-    stats = _Stats()
-    guard = RouteGuard(False, host_map, stats)
-
-    async def verdicts() -> list[bool]:
-        urls = ["https://shop.vn/p/1", "http://tracker.vn/c/1", "http://127.0.0.1:8080/", "http://[::1]/",
-                "data:image/png;base64,AAAA", "https://tracker.vn/again"]
-        return [await guard.allows(url) for url in urls]
-
-    assert asyncio.run(verdicts()) == [True, False, False, False, True, False]
-    assert stats.values["ecwatch/refused_private_target"] == 4
-    assert asyncio.run(RouteGuard(True, host_map, stats).allows("http://tracker.vn/")) is True
+def test_a_rendered_page_carries_the_servers_address_not_the_proxys() -> None:
+    middleware = BrowserRequestMiddleware.from_crawler(_crawler())
+    middleware.proxy = _Proxy()  # type: ignore[assignment]
+    request = Request("https://shop.vn/p/1", meta={"ecwatch_render": "discovery"})
+    middleware.process_request(request)
+    rendered = HtmlResponse("https://shop.vn/p/1", body=PLAIN, request=request, flags=["playwright"],
+                            ip_address=ip_address("127.0.0.1"))  # what Chromium reports: the proxy
+    assert middleware.process_response(request, rendered).ip_address == ip_address("203.113.131.1")
+    assert request.meta["ecwatch_page_setup"].recorder is None
+    evidence = Request("https://shop.vn/p/1", meta={"ecwatch_render": "evidence"})
+    middleware.process_request(evidence)
+    assert evidence.meta["ecwatch_recorder"].address_of("https://shop.vn/") == "203.113.131.1"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from cli.demosite import DemoSite
 from crawler.browser import missing_browser_hint
+from storage.blobs import BlobStore
 from storage.db import make_engine, session_scope
 from storage.models import CrawlRun, Finding, RegistryRecordRow
 
@@ -31,8 +32,9 @@ def demo_site() -> Iterator[DemoSite]:
 
 
 def crawl_demo(site: DemoSite, data_dir: Path, allow_private: bool = True) -> Crawl:
+    """The demo's own allowance (its server's host:port only), or none."""
     return crawl(site, data_dir, "storefront", urls=site.seeds(),
-                 settings={"ECWATCH_ALLOW_PRIVATE_TARGETS": allow_private})
+                 settings={} if allow_private else {"ECWATCH_ALLOW_PRIVATE_TARGETS": "0"})
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +57,11 @@ def test_the_crawl_stores_every_shop_with_its_evidence(crawled: Crawl, demo_site
     sites = {s.site.domain for s in snapshots}
     assert {"demo-thoitrang.vn", "demo-giadung.vn", "demo-chosi.vn", "demo-banhang.vn"} <= sites
     assert len(snapshots) >= 20
+    blobs = BlobStore(crawled.data_dir)
     for snapshot in snapshots:
-        body = (crawled.data_dir / snapshot.body_path).read_bytes()
+        stored = (crawled.data_dir / snapshot.body_path).read_bytes()
+        body = blobs.read(snapshot.body_path)
+        assert snapshot.body_path.endswith(".gz") and len(stored) < len(body)  # bodies are kept compressed
         assert len(body) == snapshot.body_size
         assert hashlib.sha256(body).hexdigest() == snapshot.body_sha256
         assert snapshot.fetched_at.tzinfo is not None

@@ -94,7 +94,8 @@ def test_a_crawl_that_fetched_nothing_fails_with_each_seeds_reason(demo_site: De
                                                                     tmp_path: Path) -> None:
     refused = f"http://127.0.0.1:{closed_port}/"
     forbidden = demo_site.url("demo-giadung.vn", "/wp-admin/")  # robots.txt: Disallow: /wp-admin/
-    result = crawl(demo_site, tmp_path, "storefront", urls=[refused, forbidden], env=NO_BROWSER)
+    result = crawl(demo_site, tmp_path, "storefront", urls=[refused, forbidden], env=NO_BROWSER,
+                   settings={"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{demo_site.port},127.0.0.1:{closed_port}"})
     out = result.completed.stdout
     assert result.completed.returncode == 1, out + result.completed.stderr
     assert "Crawl run 1 (storefront): failed" in out
@@ -111,8 +112,9 @@ def test_a_crawl_that_fetched_nothing_fails_with_each_seeds_reason(demo_site: De
 def test_a_crawl_that_lost_some_requests_is_finished_with_errors(demo_site: DemoSite, closed_port: int,
                                                                  tmp_path: Path) -> None:
     refused = f"http://127.0.0.1:{closed_port}/"
+    allowed = f"127.0.0.1:{demo_site.port},127.0.0.1:{closed_port}"
     result = crawl(demo_site, tmp_path, "storefront", urls=[demo_site.url("demo-thoitrang.vn"), refused],
-                   settings={"ECWATCH_MAX_PAGES_PER_SITE": 2}, env=NO_BROWSER)
+                   settings={"ECWATCH_MAX_PAGES_PER_SITE": 2, "ECWATCH_ALLOW_PRIVATE_TARGETS": allowed}, env=NO_BROWSER)
     out = result.completed.stdout
     assert result.completed.returncode == 0, out + result.completed.stderr
     assert "Crawl run 1 (storefront): finished with errors" in out and "Errors: 1 connection refused" in out

@@ -16,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from cli.demosite import DemoSite
 from detectors import parse_page
+from storage.blobs import BlobStore
 from storage.models import Finding, PageSnapshot
 
 from .crawls import NO_BROWSER, Crawl, crawl, run_ecwatch
@@ -41,7 +42,7 @@ def static(site: DemoSite, chromium: str, tmp_path_factory: pytest.TempPathFacto
 
 
 def _prices(result: Crawl, snapshot: PageSnapshot) -> list[float]:
-    page = parse_page((result.data_dir / snapshot.body_path).read_bytes(), snapshot.final_url)
+    page = parse_page(BlobStore(result.data_dir).read(snapshot.body_path), snapshot.final_url)
     return [float(o.price) for o in page.offers if o.price is not None]
 
 

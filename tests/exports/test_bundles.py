@@ -122,6 +122,37 @@ def test_a_changed_byte_in_an_artifact_is_named(bundle: Path, tmp_path: Path) ->
     assert found[0].startswith(f"{SCREENSHOT}: SHA-256 mismatch")
 
 
+def test_a_member_that_inflates_far_beyond_its_manifest_size_is_not_decompressed(bundle: Path, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bundle) as old, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            if info.filename == SCREENSHOT:  # 64 MiB of zeros in place of a 1 KiB screenshot: ~64 KiB zipped
+                with new.open(SCREENSHOT, "w") as member:
+                    for _ in range(64):
+                        member.write(bytes(1 << 20))
+            else:
+                new.writestr(info, old.read(info))
+    assert bomb.stat().st_size < 1 << 20
+    [problem] = problems(bomb)
+    assert problem.startswith(f"{SCREENSHOT}: the zip says it holds {64 << 20} bytes") and "not decompressed" in problem
+
+
+def test_a_member_that_lies_about_its_size_is_read_no_further_than_the_manifest_says(
+        bundle: Path, tmp_path: Path) -> None:
+    liar = tmp_path / "liar.zip"
+    huge = (32 << 20) + 12345  # an odd size, so its four bytes stand out in the file
+    with zipfile.ZipFile(bundle) as old, zipfile.ZipFile(liar, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, old.read(info) if info.filename != SCREENSHOT else bytes(huge))
+    raw = liar.read_bytes()
+    declared, small = huge.to_bytes(4, "little"), len(PNG).to_bytes(4, "little")
+    # The local header and the central directory now both say the member is as small as the manifest says.
+    assert raw.count(declared) == 2
+    liar.write_bytes(raw.replace(declared, small))
+    [problem] = problems(liar)  # read as far as the declared (manifest) size: its CRC then fails
+    assert problem == f"{SCREENSHOT}: damaged in the zip (CRC or compression error)"
+
+
 def test_a_corrupted_byte_in_the_zip_file_is_named(bundle: Path, tmp_path: Path) -> None:
     damaged = tmp_path / "damaged.zip"
     shutil.copy(bundle, damaged)

@@ -132,6 +132,7 @@ class SlowShop:
         return path
 
     def settings(self, download_timeout: float = 240) -> dict[str, str]:
-        return {"ECWATCH_ALLOW_PRIVATE_TARGETS": "1", "ECWATCH_HOST_MAP": f"{self.host}=127.0.0.1",
+        return {"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{self.server.server_address[1]}",
+                "ECWATCH_HOST_MAP": f"{self.host}=127.0.0.1",
                 "ROBOTSTXT_OBEY": "0", "DOWNLOAD_TIMEOUT": f"{download_timeout:g}", "RETRY_ENABLED": "0",
                 "AUTOTHROTTLE_START_DELAY": "0", "ECWATCH_PROGRESS_INTERVAL": "0"}
