@@ -71,7 +71,7 @@ VI: dict[str, str] = {
     "timed out": "quá thời gian chờ",
     "forbidden by robots.txt": "bị robots.txt chặn",
     "private address refused": "từ chối địa chỉ nội bộ",
-    "connection lost": "mất kết nối",
+    "connection closed": "kết nối bị đóng",
     "other error": "lỗi khác",
     # --- findings ---
     "No findings match (database {db}).": "Không có phát hiện nào khớp (cơ sở dữ liệu {db}).",

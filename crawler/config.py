@@ -39,6 +39,8 @@ TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 # Settings some components read without a project default (scrapy-playwright's, set by crawler.browser).
 OPEN_PREFIXES = ("PLAYWRIGHT_",)
+# Settings read with a default computed at run time, so crawler/settings.py cannot give them a value.
+COMPUTED_DEFAULTS = ("ECWATCH_JUDGE_WORKERS",)
 # Environment variables people pass to -s by mistake: the setting each one feeds.
 ENVIRONMENT_NAMES = {"ECWATCH_OBEY_ROBOTS": "ROBOTSTXT_OBEY", "ECWATCH_LOG_LEVEL": "LOG_LEVEL"}
 ENVIRONMENT_BOOLS = ("ECWATCH_OBEY_ROBOTS", "ECWATCH_EVIDENCE")
@@ -67,10 +69,15 @@ def check_setting_name(name: str, known: Iterable[str]) -> None:
     raise ConfigError(f"-s {name}: unknown setting; {hint}")
 
 
+def known_settings(settings: BaseSettings) -> set[str]:
+    """Every setting name ``-s`` takes: Scrapy's, the project's, and those with a computed default."""
+    return set(settings) | set(COMPUTED_DEFAULTS)
+
+
 def checked_overrides(overrides: Mapping[str, Any], settings: BaseSettings) -> dict[str, Any]:
     """``overrides`` with known names only, each value converted to the type of the setting's current
     value: bools from 1/0, true/false, yes/no, on/off; numbers from digits. Strings pass as given."""
-    known = set(settings)
+    known = known_settings(settings)
     checked = {}
     for name, value in overrides.items():
         check_setting_name(name, known)

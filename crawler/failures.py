@@ -9,7 +9,7 @@ when only some requests failed ("finished with errors").
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -35,12 +35,16 @@ REASONS = {
     "timeout": "timed out",
     "robots": "forbidden by robots.txt",
     "private": "private address refused",
-    "connection": "connection lost",
+    "connection": "connection closed",
     "other": "other error",
 }
 # Chromium's net error names (Playwright messages) for the same reasons.
+# A connection the browser proxy refuses (crawler.browserproxy) reaches the page as a closed connection
+# (ERR_EMPTY_RESPONSE, ERR_TUNNEL_CONNECTION_FAILED): ``run_outcome`` adds the proxy's count of refusals.
 BROWSER_ERRORS = (("ERR_NAME_NOT_RESOLVED", "dns"), ("ERR_CONNECTION_REFUSED", "refused"), ("ERR_CERT", "tls"),
-                  ("ERR_SSL", "tls"), ("ERR_TIMED_OUT", "timeout"), ("Timeout", "timeout"))
+                  ("ERR_SSL", "tls"), ("ERR_TIMED_OUT", "timeout"), ("Timeout", "timeout"),
+                  ("ERR_EMPTY_RESPONSE", "connection"), ("ERR_CONNECTION_CLOSED", "connection"),
+                  ("ERR_CONNECTION_RESET", "connection"), ("ERR_TUNNEL_CONNECTION_FAILED", "connection"))
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -122,6 +126,17 @@ def seed_failures(stats: Mapping[str, Any]) -> dict[str, str]:
             if key.startswith(SEED_FAILURES)}
 
 
+def _proxy_note(stats: Mapping[str, Any], reasons: Iterable[str]) -> str:
+    """For failures the browser saw only as closed connections: what the browser proxy refused meanwhile."""
+    if "connection" not in reasons:
+        return ""
+    refused = int(stats.get("ecwatch/refused_private_target", 0) or 0)
+    unresolved = int(stats.get("ecwatch/browser_proxy/unresolved", 0) or 0)
+    parts = [f"{refused} to private addresses refused"] if refused else []
+    parts += [f"{unresolved} to names that do not resolve"] if unresolved else []
+    return f" (connections: {', '.join(parts)}; see the log)" if parts else ""
+
+
 def counted(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{count} {reason_label(reason)}" for reason, count in counts.items())
 
@@ -137,7 +152,8 @@ def run_outcome(stats: Mapping[str, Any], close_reason: str) -> tuple[str, str |
     if not int(stats.get("ecwatch/snapshots", 0)) + int(stats.get("ecwatch/resume/stored", 0)):
         seeds = seed_failures(stats)
         why = "; ".join(f"{url}: {reason_label(reason)}" for url, reason in seeds.items()) or counted(counts)
-        return "failed", f"no page could be fetched: {why or 'see the log'}"
+        note = _proxy_note(stats, [*seeds.values(), *counts])
+        return "failed", f"no page could be fetched: {why or 'see the log'}{note}"
     logged = int(stats.get("log_count/ERROR", 0))
     parts = [counted(counts)] if counts else []
     if logged:

@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
-from crawler.config import ConfigError, check_environment, checked_overrides
+import re
+from pathlib import Path
+
+from crawler.config import OPEN_PREFIXES, ConfigError, check_environment, checked_overrides, known_settings
 from crawler.run import project_settings
+
+CRAWLER = Path(__file__).resolve().parents[2] / "crawler"
 
 
 @pytest.mark.parametrize(("given", "typed"), [
@@ -43,3 +48,13 @@ def test_the_environment_feeding_yes_no_settings_is_checked() -> None:
     check_environment({"ECWATCH_OBEY_ROBOTS": "yes", "ECWATCH_EVIDENCE": "0", "ECWATCH_LOG_LEVEL": "warning"})
     with pytest.raises(ConfigError, match="ECWATCH_EVIDENCE: 'nope' is not a yes/no value"):
         check_environment({"ECWATCH_EVIDENCE": "nope"})
+
+
+def test_every_setting_the_crawler_reads_is_one_that_s_accepts() -> None:
+    read = set()
+    for path in CRAWLER.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r'settings(?:\.get\w*\(|, )"([A-Z][A-Z0-9_]+)"', text))
+    assert {"ECWATCH_MAX_PAGES_PER_SITE", "ECWATCH_JUDGE_WORKERS", "DEPTH_LIMIT"} <= read
+    known = known_settings(project_settings())
+    assert {name for name in read if name not in known and not name.startswith(OPEN_PREFIXES)} == set()

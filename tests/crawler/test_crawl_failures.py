@@ -51,6 +51,7 @@ def _wrapped(inner: BaseException, outer: BaseException) -> BaseException:
     (PlaywrightError("net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/"), "refused"),
     (PlaywrightError("net::ERR_CERT_AUTHORITY_INVALID at https://shop.vn/"), "tls"),
     (PlaywrightTimeout("Timeout 20000ms exceeded."), "timeout"),
+    (PlaywrightError("Page.goto: net::ERR_EMPTY_RESPONSE at http://shop.vn/r302"), "connection"),
     (_wrapped(error.ConnectionLost(), DownloadFailedError("Connection to the other side was lost")), "connection"),
     (ValueError("something else"), "other"),
 ])
@@ -69,6 +70,10 @@ SEED_A, SEED_B = "https://shop-a.vn/", "http://127.0.0.1:9/"
     ({"ecwatch/snapshots": 30, "ecwatch/failures/timeout": 3, "ecwatch/failures/http-404": 1, "log_count/ERROR": 2},
      "finished", ("finished", "finished with errors: 3 timed out, 1 HTTP 404, 2 errors in the log")),
     ({}, "finished", ("failed", "no page could be fetched: see the log")),
+    ({f"ecwatch/seed_failures/{SEED_A}": "connection", "ecwatch/failures/connection": 1,
+      "ecwatch/refused_private_target": 2}, "finished",
+     ("failed", f"no page could be fetched: {SEED_A}: connection closed (connections: 2 to private addresses refused; "
+                "see the log)")),
     ({"ecwatch/snapshots": 30}, "closespider_timeout", ("failed", "crawl ended: closespider_timeout")),
 ])
 def test_the_run_status_follows_what_could_be_fetched(stats: dict[str, Any], close_reason: str,
