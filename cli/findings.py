@@ -151,8 +151,12 @@ def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list
         withdrawn = f" withdrawn {utc(sighting.withdrawn_at)}" if sighting.withdrawn_at else ""
         lines.append(f"  #{sighting.id} {utc(sighting.seen_at)} snapshot {sighting.snapshot_id} {sighting.url}"
                      f"{mark}{withdrawn}")
-        for artifact in artifact_records(sighting.snapshot, config):
+        files = artifact_records(sighting.snapshot, config)
+        for artifact in files:
             lines.append(f"    {artifact['kind']}: {artifact['path']} sha256 {artifact['sha256']}")
+        if not any(artifact["kind"] == "html" for artifact in files):  # its page as fetched, kept compressed
+            snapshot = sighting.snapshot
+            lines.append(f"    page (gzip): {config.data_dir / snapshot.body_path} sha256 {snapshot.body_sha256}")
         if sighting.ad_id:
             lines += _ad_chain(sighting.ad_id, sighting.snapshot)
     lines += ["", "History:"]
