@@ -24,6 +24,8 @@ router = APIRouter()
 @router.get("/")
 def queue(request: Request, reviewer: Reviewer = Depends(require("viewer")), db: Session = Depends(get_db)) -> Response:
     qf = QueueFilter.from_params(request.query_params)
+    if any(value == "" for value in request.query_params.values()):  # the filter form sends every field
+        return see_other("/" + qf.query())
     new_after = reviewer.web_session.new_after_finding_id
     page = queue_page(db, qf, new_after)
     response = render(
