@@ -8,6 +8,7 @@ stored now, the date the page was fetched), never a second copy of the finding l
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,10 @@ class RuleExplanation:
     status: str  # raised | silent | not in force
     reasons: list[str]
     page: dict[str, Any]  # the whole explanation as plain data (signals, offers, badges...)
+
+    @property
+    def as_json(self) -> str:
+        return json.dumps(self.page, ensure_ascii=False, indent=1, default=str)
 
 
 def available() -> bool:

@@ -3,15 +3,19 @@ import of registry records, after which the stored pages of the domains named ar
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from detectors import RegistryFileError, RulebookError, read_registry_csv
+from detectors.types import RegistryRecord
 from storage.accounts import ROLES, AccountError, add_user, list_users, set_active, set_role
 from storage.db import session_scope
-from storage.judge import Judge, rejudge_sites
+from storage.judge import Judge, RejudgeStats, rejudge_sites
 from storage.repository import save_registry_records
 
 from ..auth import Reviewer, form_by, get_db, require
@@ -74,12 +78,16 @@ async def import_registry(request: Request, checked: tuple[Reviewer, FormData] =
         records = read_registry_csv(data.decode("utf-8-sig"))
     except (RegistryFileError, UnicodeDecodeError) as exc:
         return render(request, "registry.html", reviewer, problem=f"{upload.filename}: {exc}", status_code=400)
-    state = request.app.state.review
     try:
-        with session_scope(state.engine) as session:
-            count = save_registry_records(session, records)
-            judge = Judge.from_store(session)
-        stats = rejudge_sites(state.engine, judge, state.blobs, domains={r.domain for r in records})
+        count, stats = await run_in_threadpool(_import, request.app.state.review, records)
     except RulebookError as exc:
         return render(request, "registry.html", reviewer, problem=str(exc), status_code=500)
     return render(request, "registry.html", reviewer, imported=count, stats=stats)
+
+
+def _import(state: Any, records: list[RegistryRecord]) -> tuple[int, RejudgeStats]:
+    """Store the records, then judge the stored pages of their domains again (as ``ecwatch registry import``)."""
+    with session_scope(state.engine) as session:
+        count = save_registry_records(session, records)
+        judge = Judge.from_store(session)
+    return count, rejudge_sites(state.engine, judge, state.blobs, domains={r.domain for r in records})

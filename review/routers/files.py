@@ -78,6 +78,8 @@ def evidence_text(request: Request, artifact_id: int, reviewer: Reviewer = Depen
         raise HTTPException(404)
     with open(path, "rb") as handle:
         data = handle.read(TEXT_SHOWN + 1)
+    back = request.query_params.get("finding", "")  # the finding page it was opened from
     return render(request, "evidence_text.html", reviewer, artifact=artifact,
+                  finding_id=int(back) if back.isdigit() else None,
                   text=_decoded(data[:TEXT_SHOWN], artifact.snapshot.headers if artifact.kind == "html" else {}),
                   cut=file_size(TEXT_SHOWN) if len(data) > TEXT_SHOWN else None)

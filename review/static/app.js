@@ -45,7 +45,9 @@
       return;
     }
     var handled = false;
+    var help = document.getElementById("help");
     if (event.key === "?") { toggleHelp(); handled = true; }
+    else if (event.key === "Escape" && help && !help.hidden) { help.hidden = true; handled = true; }
     else if (rows().length && (event.key === "j" || event.key === "k")) {
       handled = select(selected + (event.key === "j" ? 1 : -1));
     } else if (rows().length && (event.key === "Enter" || event.key === "o") && selected >= 0) {

@@ -233,3 +233,57 @@ def test_an_admin_adds_and_disables_users_others_may_not(client: TestClient, app
     refused = client.post("/login", data={"username": "lan.nguyen", "password": "mat-khau-thu-nghiem-2026",
                                           "csrf_token": csrf_of(form.text)})
     assert refused.status_code == 401
+
+
+def test_the_explanation_of_why_the_rule_fired(client: TestClient, app_engine: Engine, data_dir: Path) -> None:
+    """A hook until ``detectors.explain`` lands: the page says it is missing, or shows the rule's verdict."""
+    from review import explaining
+
+    store_page(app_engine, data_dir, HOSTILE_PAGE.read_bytes(), SHOP)
+    [(finding_id, _rule, _)] = [f for f in _findings(app_engine) if f[1] == "PROMO-DISC-50"]
+    sign_in(client, "minh.tran")
+    page = client.get(f"/findings/{finding_id}/explain")
+    assert page.status_code == 200
+    if explaining.available():
+        assert "đã phát hiện" in page.text and "2.000.000 ₫" in page.text and "Nồi cơm điện" in page.text
+    else:
+        assert "Phiên bản này chưa có phần giải thích của bộ phát hiện." in page.text
+
+
+def test_an_admin_imports_registry_records_and_the_sites_pages_are_judged_again(
+        client: TestClient, app_engine: Engine, data_dir: Path) -> None:
+    store_page(app_engine, data_dir, HOSTILE_PAGE.read_bytes(), SHOP)
+    csrf = sign_in(client, "an.admin")
+    bad = client.post("/admin/registry", data={"csrf_token": csrf},
+                      files={"file": ("records.csv", b"domain,record_id,kind,status\nshop-gia-lap.vn,1,nope,active\n")})
+    assert bad.status_code == 400 and "records.csv" in bad.text and "line 2" in bad.text
+    good = client.post("/admin/registry", data={"csrf_token": csrf},
+                       files={"file": ("records.csv", "domain,record_id,kind,status\n"
+                                                      "shop-gia-lap.vn,424242,notified,active\n".encode())})
+    assert good.status_code == 200
+    assert "Đã nhập 1 hồ sơ; đã đánh giá lại 1 trang đã lưu của 1 trang web." in good.text
+
+
+def test_the_signed_bundle_of_the_filter_verifies(client: TestClient, app_engine: Engine, data_dir: Path,
+                                                  tmp_path: Path) -> None:
+    from storage.bundles import verify_bundle
+    from storage.keys import init_keys
+
+    store_page(app_engine, data_dir, HOSTILE_PAGE.read_bytes(), SHOP)
+    csrf = sign_in(client, "lan.nguyen")
+    form = {"csrf_token": csrf, "format": "bundle", "q_rule": "PROMO-DISC-50"}
+    without_key = client.post("/export", data=form)
+    assert without_key.status_code == 409 and "ecwatch keys init" in without_key.text
+    init_keys(data_dir)
+    answer = client.post("/export", data=form)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    (tmp_path / "case.zip").write_bytes(answer.content)
+    report = verify_bundle(tmp_path / "case.zip")
+    assert report.ok, report.problems
+    assert client.post("/export", data={**form, "q_rule": "NO-SUCH-RULE"}).status_code == 409
+
+
+def test_the_language_switch_goes_back_only_to_this_app(client: TestClient) -> None:
+    assert client.get("/lang/en?next=/findings/3").headers["location"] == "/findings/3"
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        assert client.get("/lang/en", params={"next": target}).headers["location"] == "/"
