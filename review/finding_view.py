@@ -31,6 +31,13 @@ class Outline:
     width: float
     height: float
 
+    def drawn(self, margin: float, smallest: float = 24.0) -> tuple[float, float, float, float]:
+        """The box widened by ``margin`` on each side and to at least ``smallest`` (a 4-pixel icon link
+        must still be seen), around the same centre: x, y, width, height."""
+        width, height = max(self.width + 2 * margin, smallest), max(self.height + 2 * margin, smallest)
+        return (round(self.x + (self.width - width) / 2, 1), round(self.y + (self.height - height) / 2, 1),
+                width, height)
+
 
 @dataclass(frozen=True)
 class Screenshot:

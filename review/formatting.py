@@ -51,6 +51,15 @@ LABELS_VI = {
     "public_draw_stated": "Có nêu quay số công khai",
     "public_draw_online": "Quay số trực tuyến",
     "abv": "Độ cồn",
+    "company": "Doanh nghiệp",
+    "source": "Nguồn",
+    "records_for_other_domains": "Hồ sơ của tên miền khác",
+    "abv_percent": "Độ cồn (%)",
+    "record_status": "Trạng thái hồ sơ",
+    "record_domain": "Tên miền của hồ sơ",
+    "status": "Trạng thái",
+    "kind": "Loại",
+    "domain": "Tên miền",
 }
 
 
@@ -94,12 +103,29 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
+# What a badge's status code means (detectors' badge claims), for the Vietnamese interface.
+BADGE_STATUSES_VI = {
+    "valid": "khớp hồ sơ còn hiệu lực của tên miền này",
+    "unverified": "có liên kết tới hồ sơ nhưng chưa đối chiếu sổ đăng ký",
+    "no_link": "ảnh biểu tượng không có liên kết",
+    "not_portal": "liên kết không trỏ tới online.gov.vn",
+    "no_record_id": "liên kết online.gov.vn không có mã hồ sơ",
+    "unresolved": "hồ sơ chưa có trong sổ đăng ký (chưa tra được?)",
+    "not_found": "không có mã hồ sơ này trong sổ đăng ký đầy đủ",
+    "other_domain": "hồ sơ thuộc tên miền khác",
+    "revoked": "hồ sơ đã bị thu hồi",
+    "pending": "hồ sơ đang chờ xác nhận",
+}
+
+
 @dataclass(frozen=True)
 class ShownValue:
     key: str
     label: str
     text: str  # plain text; the template escapes it
     structured: bool = False  # JSON, shown in a code block
+    columns: tuple[str, ...] = ()  # a list of records, shown as a small table
+    rows: tuple[tuple[str, ...], ...] = ()
 
 
 def shown_values(evidence: dict[str, Any], language: str, t: Translator) -> list[ShownValue]:
@@ -108,8 +134,7 @@ def shown_values(evidence: dict[str, Any], language: str, t: Translator) -> list
     for key, value in evidence.items():
         if key in SHOWN_APART or value in (None, "", [], {}):
             continue
-        label = LABELS_VI.get(key, key) if language == "vi" else key.replace("_", " ")
-        values.append(_shown(key, label, value, language, t))
+        values.append(_shown(key, _label(key, language), value, language, t))
     return values
 
 
@@ -126,9 +151,28 @@ def _shown(key: str, label: str, value: Any, language: str, t: Translator) -> Sh
         return ShownValue(key, label, _day_shown(value))
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return ShownValue(key, label, " · ".join(value))
+    records = [value] if isinstance(value, dict) else value
+    if isinstance(records, list) and records and all(isinstance(r, dict) for r in records):
+        names = tuple(dict.fromkeys(name for record in records for name in record))
+        if all(not isinstance(r.get(n), (dict, list)) for r in records for n in names):
+            columns = tuple(_label(name, language) for name in names)
+            rows = tuple(tuple(_cell(name, r.get(name), language) for name in names) for r in records)
+            return ShownValue(key, label, "", columns=columns, rows=rows)
     if isinstance(value, (dict, list)):
         return ShownValue(key, label, json.dumps(value, ensure_ascii=False, indent=1, default=str), structured=True)
-    return ShownValue(key, label, str(value))
+    return ShownValue(key, label, _cell(key, value, language))
+
+
+def _label(key: str, language: str) -> str:
+    return LABELS_VI.get(key, key) if language == "vi" else key.replace("_", " ")
+
+
+def _cell(key: str, value: Any, language: str) -> str:
+    if value is None:
+        return "—"
+    if language == "vi" and key in ("reason", "status") and value in BADGE_STATUSES_VI:
+        return f"{BADGE_STATUSES_VI[value]} ({value})"
+    return str(value)
 
 
 def _day_shown(value: Any) -> str:
