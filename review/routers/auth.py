@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from storage.accounts import SESSION_MAX, SignInRefused, authenticate, close_session, open_session, session_for
 
-from ..auth import LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, BadForm, Reviewer, form_by, get_db, same_origin, \
-    tokens_match
+from ..auth import (LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE, BadForm, Reviewer, form_by, get_db, same_origin,
+                    tokens_match)
 from ..i18n import LANGUAGES
 from ..pages import render, safe_next, see_other
 

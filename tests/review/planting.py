@@ -42,7 +42,8 @@ def add_users(engine: Engine) -> None:
 
 
 def store_page(engine: Engine, data_dir: Path, html: bytes, url: str, *, screenshot: bool = True,
-               boxes: dict[str, dict[str, float]] | None = None, judged: bool = True) -> int:
+               boxes: dict[str, dict[str, float]] | None = None, judged: bool = True,
+               ad_id: str | None = None, redirect_chain: list[dict[str, object]] | None = None) -> int:
     """A fetched page stored as a crawl stores it (its html file, a screenshot), judged by the one judge."""
     blobs = BlobStore(data_dir)
     domain = url.split("/")[2]
@@ -50,7 +51,7 @@ def store_page(engine: Engine, data_dir: Path, html: bytes, url: str, *, screens
         snapshot = save_snapshot(session, SnapshotInput(
             domain=domain, requested_url=url, final_url=url, status=200,
             headers={"Content-Type": ["text/html; charset=utf-8"]}, fetched_at=FETCHED, body=blobs.put(html),
-            element_boxes=boxes))
+            element_boxes=boxes, ad_id=ad_id, redirect_chain=redirect_chain or []))
         attach_artifact(session, snapshot, "html", blobs.put(html), FETCHED)
         if screenshot:
             attach_artifact(session, snapshot, "screenshot", blobs.put(solid_png(*SCREENSHOT_SIZE, (240, 240, 240))),

@@ -287,3 +287,16 @@ def test_the_language_switch_goes_back_only_to_this_app(client: TestClient) -> N
     assert client.get("/lang/en?next=/findings/3").headers["location"] == "/findings/3"
     for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         assert client.get("/lang/en", params={"next": target}).headers["location"] == "/"
+
+
+def test_an_ads_redirect_chain_is_shown_with_its_sighting(client: TestClient, app_engine: Engine,
+                                                          data_dir: Path) -> None:
+    chain = [{"url": "http://quangcao.vn/c/AD7", "status": 302, "via": "http", "to": "http://quangcao.vn/lp/AD7"},
+             {"url": "http://quangcao.vn/lp/AD7", "status": 200, "via": "meta-refresh", "to": SHOP + "?utm=ad7"}]
+    store_page(app_engine, data_dir, HOSTILE_PAGE.read_bytes(), SHOP + "?utm=ad7", ad_id="AD7", redirect_chain=chain)
+    [(finding_id, _rule, _)] = [f for f in _findings(app_engine) if f[1] == "PROMO-DISC-50"]
+    sign_in(client, "minh.tran")
+    page = client.get(f"/findings/{finding_id}").text
+    assert "Chuỗi chuyển hướng của quảng cáo AD7" in page
+    hops = page.index("http://quangcao.vn/c/AD7"), page.index("meta-refresh"), page.rindex("http://shop-gia-lap.vn/?utm=ad7")
+    assert list(hops) == sorted(hops)
