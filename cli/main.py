@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from . import crawl, db, demo, detect, export, findings, registry, rejudge, rules, schedule
+from . import review, users
 from .common import CONTEXT_SETTINGS
 
 COMMAND_MODULES = (crawl, demo, db, detect, findings, rejudge, registry, export, schedule, rules)
+COMMAND_MODULES += (review, users)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

@@ -151,6 +151,7 @@ class StoreWriter:
             headers=item.headers, fetched_at=item.fetched_at, body=body, run_id=runtime.run_id,
             rendered=item.rendered, redirect_chain=item.redirect_chain, server_ip=item.server_ip,
             tls=item.tls, ad_id=item.ad_id, fetch_note=item.fetch_note,
+            element_boxes=item.element_boxes,
         ), site_ids=self._sites)
         if artifacts or self._may_become_reference(snapshot.site.domain, item):
             judged = runtime.blobs.put(item.body)  # what was judged, as a plain file a reviewer opens
