@@ -1,9 +1,14 @@
 """Golden page fixtures: ``tests/fixtures/pages/<case>/{page.html, meta.json, expected.json}``.
 
 ``meta.json``: ``url``, ``on`` (the date judged), ``source`` (how the page was made),
-``split`` ("dev" | "heldout"), optional ``registry`` (inline records) and ``extra``
+``split`` ("dev" | "regression", see below), optional ``registry`` (inline records) and ``extra``
 (``Context.extra``). ``expected.json``: ``{"rules": [sorted rule ids]}``.
 Shared by ``test_golden.py`` and ``bench/detect_eval.py``.
+
+Neither split is held out: the tests assert on every case, and the rules were written by the same
+hands as the pages. ``dev`` pages were written while a rule was built; ``regression`` pages were
+added afterwards to pin a behaviour (a trap, a bug caught on real markup) so it cannot come back.
+How the detectors do on pages nobody here wrote is measured on independent real pages only.
 """
 
 from __future__ import annotations
