@@ -48,6 +48,10 @@ class BadgeMark:
     snippet: str  # the markup as served (shortened)
     href: str | None  # absolute link target, if any
     image_kind: str | None  # "notified" | "registered" | None: what the image/alt suggests
+    # What made it a mark: "image" (file name), "icon" (class), "css-background" (a background image,
+    # from a <style> rule or inline style), "label" (alt/title text), "portal-link" (a bare link).
+    basis: str = ""
+    image_url: str | None = None  # the badge image as written, when one was named
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,9 @@ class Offer:
     # StrikethroughPrice/ListPrice, OpenGraph sale vs regular price).
     reference_basis: str | None = None
     stated_discount_up_to: bool = False  # the stated discount is a ceiling ("giảm đến 70%")
+    # How the reference price was matched to this price: "card" (in the same product card) or
+    # "section" (text boxes of a page builder, matched by the section they share); None without one.
+    paired_by: str | None = None
 
 
 @dataclass(frozen=True)

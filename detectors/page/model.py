@@ -28,6 +28,7 @@ from detectors.page.offers import extract_offers
 from detectors.page.signals import compute_signals
 from detectors.page.badges import read_badge_marks
 from detectors.page.document import Document
+from detectors.page.styles import struck_elements
 from detectors.page.text import (
     CssPaths,
     css_path,
@@ -68,7 +69,8 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
     cart_forms = sum(1 for action in root.xpath("//form/@action") if _CART_FORM_ACTION.search(str(action)))
     stylesheets = tuple(style.text for style in root.iter("style") if style.text)
     paths = CssPaths()  # one per document: links, images, offers and text blocks share ancestors
-    badge_marks = read_badge_marks(root, base, paths)  # the markup as served, before it is prepared
+    badge_marks = read_badge_marks(root, base, paths, stylesheets)  # the markup as served, before it is prepared
+    struck = struck_elements(root, stylesheets)
 
     prepare_for_text(root)
     document = Document(root, paths, stylesheets)
@@ -76,7 +78,7 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
     links = read_links(root, base, paths)
     images = read_images(root, base, paths)
     lang = detect_language(text)
-    offers = extract_offers(root, structured, paths)
+    offers = extract_offers(root, structured, paths, struck)
     domain = registrable_domain(url)
     signals = compute_signals(
         domain=domain,

@@ -32,13 +32,14 @@ def extract_offers(
     root: HtmlElement,
     structured: Mapping[str, Any],
     css_paths: CssPaths | None = None,
+    struck: frozenset[HtmlElement] = frozenset(),
 ) -> tuple[Offer, ...]:
     """All offers of a page, structured first, duplicates removed.
 
     ``root`` must have been through ``text.prepare_for_text``; ``css_paths`` is the page's
-    CSS path cache, if it has one.
+    CSS path cache, if it has one; ``struck`` the elements its stylesheets strike through.
     """
-    return dedupe(structured_offers(structured) + dom_offers(root, css_paths))
+    return dedupe(structured_offers(structured) + dom_offers(root, css_paths, struck))
 
 
 def dedupe(offers: list[Offer]) -> tuple[Offer, ...]:

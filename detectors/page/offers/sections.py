@@ -1,0 +1,82 @@
+"""Reference prices matched by the section they share, not by a product card.
+
+Landing-page builders (LadiPage and the like) place every text box absolutely: "Giá gốc:
+<s>9.000.000đ</s>" and "4.460.000đ" are sibling boxes of one group, beside headings ("Miễn phí giao
+hàng", "Tặng 1") that split the group into several "cards". A struck price left alone in its card
+(an *orphan*) is given the one price that shares its nearest section, when that is unambiguous:
+
+- climb from the orphan to the first ancestor that holds any other price, at most
+  ``MAX_SECTION_CLIMB`` levels and never to ``<body>``;
+- there, the prices without flags (gift values, instalments... never compete) must be exactly one
+  lone price (a card's price with no reference of its own) that is lower, in the same currency,
+  with the same flags; another struck price or an already paired price there means several
+  products share the section, and nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from detectors.page.offers.context import Token
+from detectors.page.offers.pairing import CardPrices, Pair, currency_of
+
+__all__ = ["MAX_SECTION_CLIMB", "adopt_orphans"]
+
+MAX_SECTION_CLIMB = 4  # a builder's group sits two or three levels above its text boxes
+_PAGE = ("body", "html")
+
+
+def adopt_orphans(cards: list[CardPrices]) -> None:
+    """Give each orphan reference the lone price of its section, in place (``paired_by="section"``)."""
+    orphans = sorted((t for c in cards for t in c.orphans), key=lambda t: t.order)
+    if not orphans:
+        return
+    lone = {id(p.current): p for c in cards for p in c.pairs if p.reference is None}
+    if not lone:
+        return
+    others = [t for c in cards for p in c.pairs for t in (p.current, p.reference) if t is not None]
+    others += orphans
+    holders = {id(t): _ancestors(t.el) for t in others}
+    for orphan in orphans:
+        pair = _section_price(orphan, others, holders, lone)
+        if pair is not None:
+            pair.reference, pair.paired_by = orphan, "section"
+            del lone[id(pair.current)]
+
+
+def _section_price(orphan: Token, others: list[Token], holders: dict[int, frozenset[HtmlElement]],
+                   lone: dict[int, Pair]) -> Pair | None:
+    node: HtmlElement | None = orphan.el
+    for _ in range(MAX_SECTION_CLIMB):
+        node = node.getparent() if node is not None else None
+        if node is None or node.tag in _PAGE:
+            return None
+        inside = [t for t in others if t is not orphan and node in holders[id(t)]]
+        if inside:
+            rivals = [t for t in inside if not t.flags]
+            if len(rivals) != 1 or id(rivals[0]) not in lone:
+                return None
+            pair = lone[id(rivals[0])]
+            return pair if _fits(orphan, pair.current) else None
+    return None
+
+
+def _fits(reference: Token, current: Token) -> bool:
+    return (
+        reference.flags == current.flags
+        and currency_of(reference, current) is not None
+        and reference.money.amount is not None
+        and current.money.amount is not None
+        and reference.money.amount > current.money.amount
+    )
+
+
+def _ancestors(el: HtmlElement) -> frozenset[HtmlElement]:
+    found = []
+    node = el.getparent()
+    for _ in range(MAX_SECTION_CLIMB + 1):
+        if node is None:
+            break
+        found.append(node)
+        node = node.getparent()
+    return frozenset(found)

@@ -1,0 +1,122 @@
+"""What a page's own ``<style>`` rules say about its elements.
+
+Landing-page builders (LadiPage and the like) write no ``<del>``: an old price is a text box whose
+id a stylesheet rule strikes through (``#HEADLINE1455 > .ladi-headline { text-decoration-line:
+line-through }``), and a badge is an empty ``<div>`` whose background image a rule names. Themes do
+the same with classes (``.gia-cu { text-decoration: line-through }``). Only the page's own ``<style>``
+elements are read (linked CSS files are not fetched), before the tree is prepared for text.
+
+Selectors are matched with cssselect (lxml's CSS-to-XPath translation). Rules that only apply on
+hover, focus and the like, or to generated content (``::before``), say nothing about the text as
+shown and are skipped; so is a selector cssselect cannot translate.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import lxml.html
+from cssselect import SelectorError
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+__all__ = ["CssRule", "css_rules", "select", "struck_elements", "style_urls"]
+
+MAX_RULES = 400  # rules of one kind read per page: a stylesheet is hostile input like the rest
+MAX_MATCHES = 200  # elements one selector may mark: more is a page-wide rule, not one price
+
+_COMMENTS = re.compile(r"/\*.*?\*/", re.DOTALL)
+_BRACES = re.compile(r"[{};]")
+# State and generated-content pseudo-classes: the rule does not describe the text as shown.
+_NOT_AS_SHOWN = re.compile(
+    r":(?:hover|focus|focus-within|focus-visible|active|visited|checked|target|placeholder"
+    r"|before|after|selection|first-letter|first-line|marker|-webkit-[\w-]+|-moz-[\w-]+)",
+    re.IGNORECASE,
+)
+_WHOLE_PAGE = frozenset({"*", "html", "body", ":root"})
+_LINE_THROUGH = re.compile(r"text-decoration(?:-line)?\s*:[^;]*line-through", re.IGNORECASE)
+_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CssRule:
+    selector: str  # one selector of the rule's group, as written
+    declarations: str  # the text between the braces
+
+
+def css_rules(stylesheets: tuple[str, ...], needle: str,
+              accept: Callable[[str], bool] | None = None) -> Iterator[CssRule]:
+    """The rules whose declarations contain ``needle`` (lower case) and pass ``accept``, one per
+    selector of a group, in stylesheet order; ``@media`` blocks included, at most ``MAX_RULES``."""
+    count = 0
+    for sheet in stylesheets:
+        if needle not in sheet.lower():
+            continue
+        for selectors, declarations in _blocks(_COMMENTS.sub(" ", sheet)):
+            if needle not in declarations.lower() or (accept is not None and not accept(declarations)):
+                continue
+            for selector in selectors.split(","):
+                selector = " ".join(selector.split())
+                if selector and not selector.startswith("@"):
+                    yield CssRule(selector, declarations)
+                    count += 1
+                    if count >= MAX_RULES:
+                        return
+
+
+def _blocks(css: str) -> Iterator[tuple[str, str]]:
+    """(selector text, declarations) of every innermost block, in one pass over the braces."""
+    boundary, selectors = 0, ""
+    opened: int | None = None
+    for brace in _BRACES.finditer(css):
+        char, position = brace.group(), brace.start()
+        if char == "{":
+            opened, selectors = position, css[boundary:position]
+            boundary = position + 1
+        elif char == "}":
+            if opened is not None:
+                yield selectors, css[opened + 1 : position]
+            opened, boundary = None, position + 1
+        elif opened is None:  # "@import url(...);" or "@charset ...;" between blocks
+            boundary = position + 1
+
+
+def select(root: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
+    """Elements under ``root`` matching ``selector``; [] for a rule that is not about the text as
+    shown, a selector cssselect cannot read, or one matching more than ``MAX_MATCHES`` elements."""
+    if selector.lower() in _WHOLE_PAGE or _NOT_AS_SHOWN.search(selector):
+        return []
+    compiled = _compiled(selector)
+    if compiled is None:
+        return []
+    try:
+        found = compiled(root)
+    except etree.XPathError:
+        return []
+    return found if len(found) <= MAX_MATCHES else []
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled(selector: str) -> Callable[[lxml.html.HtmlElement], list[lxml.html.HtmlElement]] | None:
+    # Page builders repeat the same selectors on every page they build, hence the cache (the
+    # compiled XPath holds no page data).
+    try:
+        return CSSSelector(selector, translator="html")
+    except (SelectorError, etree.XPathError, ValueError):
+        return None
+
+
+def struck_elements(root: lxml.html.HtmlElement, stylesheets: tuple[str, ...]) -> frozenset[lxml.html.HtmlElement]:
+    """The elements a ``<style>`` rule strikes through (inline ``style`` is the offers' own check)."""
+    struck: set[lxml.html.HtmlElement] = set()
+    for rule in css_rules(stylesheets, "line-through", lambda d: bool(_LINE_THROUGH.search(d))):
+        struck.update(select(root, rule.selector))
+    return frozenset(struck)
+
+
+def style_urls(declarations: str) -> list[str]:
+    """The ``url(...)`` values of some declarations (``background-image: url("a.png")``)."""
+    return [m.group(2).strip() for m in _URL.finditer(declarations)]
