@@ -15,11 +15,13 @@ import click
 from rich.table import Table
 
 from detectors import (
+    Explanation,
     InMemoryRegistry,
     RegistryFileError,
     Rulebook,
     RulebookError,
     detect,
+    explain,
     load_rulebook,
     parse_page,
     read_registry_csv,
@@ -28,6 +30,7 @@ from detectors.types import Context, Finding, Registry
 from storage.repository import StoredRegistry
 
 from .common import CONTEXT_SETTINGS, console, database_session, user_errors
+from .explain import explanation_lines
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -55,6 +58,11 @@ def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:
 def detect_file(path: Path, url: str, on: date, registry: Registry, rulebook: Rulebook | None = None) -> list[Finding]:
     html = path.read_bytes()
     return detect(parse_page(html, url), Context(on=on, registry=registry), rulebook=rulebook)
+
+
+def explain_file(path: Path, url: str, on: date, registry: Registry, rulebook: Rulebook | None = None) -> Explanation:
+    """The findings of ``detect_file`` with the reasons behind them (one parse, one run)."""
+    return explain(parse_page(path.read_bytes(), url), Context(on=on, registry=registry), rulebook=rulebook)
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,7 @@ def _parse_case(number: int, line: str, base: Path) -> BatchCase:
 
 
 def run_batch(batch_file: Path, registry: Registry, default_on: date, out: IO[str],
-              rulebook: Rulebook | None = None) -> tuple[int, int]:
+              rulebook: Rulebook | None = None, *, with_explanation: bool = False) -> tuple[int, int]:
     """Write one JSON line per case, in input order; returns (cases, errors)."""
     cases = errors = 0
     for case in read_batch(batch_file):
@@ -103,8 +111,13 @@ def run_batch(batch_file: Path, registry: Registry, default_on: date, out: IO[st
         if case.error is None:
             assert case.path is not None and case.url is not None
             try:
-                findings = detect_file(case.path, case.url, case.on or default_on, registry, rulebook)
-                result.update(url=case.url, findings=findings_json(findings))
+                if with_explanation:
+                    expl = explain_file(case.path, case.url, case.on or default_on, registry, rulebook)
+                    result.update(url=case.url, findings=findings_json(list(expl.findings)),
+                                  explanation=expl.to_dict())
+                else:
+                    findings = detect_file(case.path, case.url, case.on or default_on, registry, rulebook)
+                    result.update(url=case.url, findings=findings_json(findings))
             except FileNotFoundError:
                 result["error"] = f"file not found: {case.path}"
             except (OSError, ValueError, UnicodeError) as exc:
@@ -141,15 +154,19 @@ def print_findings_table(url: str, findings: list[Finding]) -> None:
               help="Registry CSV to check badges against. Default: the stored registry.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "jsonl"]),
               help="table (default for a page), json, or jsonl (batch).")
+@click.option("--explain", "with_explanation", is_flag=True,
+              help="Also say why: signals and their reasons, every offer and badge candidate read, and for "
+                   "each rule why it fired or stayed silent (an 'explanation' key in json/jsonl).")
 @user_errors(RegistryFileError, RulebookError)
 def detect_command(page: Path | None, url: str | None, batch_file: Path | None, on: datetime | None,
-                   registry_csv: Path | None, output_format: str | None) -> None:
+                   registry_csv: Path | None, output_format: str | None, with_explanation: bool) -> None:
     """Run the detectors on a saved page (or a batch of them) and print the findings.
 
     Example:
 
     \b
         ecwatch detect saved/product.html --url https://shop.example.vn/p/1 --on 2026-11-20 --format json
+        ecwatch detect saved/landing.html --url https://shop.example.vn/ --explain
         ecwatch detect --batch cases.jsonl --format jsonl > findings.jsonl
     """
     judged_on = on.date() if on else today_in_vietnam()
@@ -159,23 +176,36 @@ def detect_command(page: Path | None, url: str | None, batch_file: Path | None, 
             raise click.UsageError("give either PAGE or --batch, not both")
         if output_format not in (None, "jsonl"):
             raise click.UsageError("--batch writes jsonl: use --format jsonl")
-        run_batch(batch_file, load_registry(registry_csv), judged_on, sys.stdout, rulebook)
+        run_batch(batch_file, load_registry(registry_csv), judged_on, sys.stdout, rulebook,
+                  with_explanation=with_explanation)
         sys.stdout.flush()
         return
     if page is None or not url:
         raise click.UsageError("give PAGE and --url URL, or --batch FILE")
     if output_format == "jsonl":
         raise click.UsageError("--format jsonl goes with --batch; use table or json for one page")
+    registry = load_registry(registry_csv)
     try:
-        findings = detect_file(page, url, judged_on, load_registry(registry_csv), rulebook)
+        if with_explanation:
+            expl: Explanation | None = explain_file(page, url, judged_on, registry, rulebook)
+            assert expl is not None
+            findings = list(expl.findings)
+        else:
+            expl, findings = None, detect_file(page, url, judged_on, registry, rulebook)
     except FileNotFoundError:
         raise click.ClickException(f"page not found: {page}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot read page {page}: {exc}") from None
     if output_format == "json":
-        click.echo(json.dumps({"url": url, "findings": findings_json(findings)}, ensure_ascii=False, indent=2))
-    else:
-        print_findings_table(url, findings)
+        document: dict[str, Any] = {"url": url, "findings": findings_json(findings)}
+        if expl is not None:
+            document["explanation"] = expl.to_dict()
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    print_findings_table(url, findings)
+    if expl is not None:
+        for line in explanation_lines(expl):
+            console.print(line)
 
 
 detect_command.name = "detect"

@@ -85,6 +85,9 @@ class Offer:
     # How the reference price was matched to this price: "card" (in the same product card) or
     # "section" (text boxes of a page builder, matched by the section they share); None without one.
     paired_by: str | None = None
+    # Hosts the links of the offer's card lead to ("" for the page's own site, "redirect" for an
+    # own /go/-style redirect): an offer whose links all lead elsewhere is quoted, not sold here.
+    link_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,11 @@ class Signals:
     marketplace: bool
     marketplace_reasons: tuple[str, ...]
     app_shell: bool = False  # an empty client-side application shell
+    # The page publishes (news, blog, price comparison, link hub) and sells nothing itself: its prices
+    # and draws are quoted, and ``commerce`` is False. The reasons say both what it publishes and,
+    # when it is not a publisher after all, what it sells ("sells:...").
+    publisher: bool = False
+    publisher_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,9 @@ class Page:
     badge_marks: tuple[BadgeMark, ...]
     # The parsed tree the fields above were read from, for rules that quote a block of text.
     document: Document = field(repr=False, compare=False)
+    # What was repaired to read the page (a mis-declared or mixed encoding, double-encoded text),
+    # in words; None when the page read cleanly. Findings on a repaired page carry it as evidence.
+    encoding_repair: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ card: page builders put every text box in a card of its own (``offers.sections``
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
@@ -19,6 +20,7 @@ from lxml.html import HtmlElement
 from detectors.page.offers.context import (
     AMOUNT_OFF, CURRENT, NEUTRAL, REFERENCE, Badge, Token, card_flags, is_own_pack_price,
 )
+from detectors.page.publisher import link_hosts
 from detectors.page.text import CssPaths, css_path, element_text
 from detectors.types import Offer
 
@@ -45,6 +47,10 @@ class CardPrices:
     orphans: list[Token]
     badges: list[Badge] = field(default_factory=list)
     amounts_off: list[Token] = field(default_factory=list)
+
+    @functools.cached_property
+    def link_hosts(self) -> tuple[str, ...]:
+        return link_hosts(str(h) for h in self.card.xpath("descendant-or-self::a/@href"))
 
 
 def pair_card(card: HtmlElement, tokens: list[Token], badges: list[Badge], name: str | None) -> CardPrices:
@@ -162,6 +168,7 @@ def _offer(prices: CardPrices, pair: Pair, badge: Badge | None, css_paths: CssPa
         reference_basis=reference.basis if reference else None,
         stated_discount_up_to=badge.percent.up_to if badge else False,
         paired_by=pair.paired_by if reference else None,
+        link_hosts=prices.link_hosts,
     )
 
 
