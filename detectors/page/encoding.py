@@ -41,9 +41,9 @@ _MOJIBAKE = re.compile(
     "[\u00c2-\u00c6\u00e1\u0102\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
     "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-# Cheap test first: every Vietnamese letter with a tone mark is E1 BA/BB xx in UTF-8, "áº"/"á»" when
-# double-encoded; "Ã", "Ä‘", "Æ°" are the others ("à", "đ", "ư").
-_MOJIBAKE_HINTS = ("á»", "áº", "Ã", "Ä‘", "Æ°")
+# Cheap test first: Vietnamese text double-encoded always shows "Ã" (UTF-8 C3 xx: à á â ã è é ê ì í
+# ò ó ô õ ù ú ý) or "á»" (E1 BB xx: most letters with a tone mark).
+_MOJIBAKE_HINTS = ("Ã", "á»")
 # A run of non-ASCII characters that windows-1252 or -1258 (or the ISO-8859-1 fallback for 0x80–0x9F)
 # write as one byte each: a double-encoded character is such a run (UTF-8 puts no ASCII byte inside a
 # character), while correct text, run by run, almost never decodes as UTF-8 ("á" alone is 0xE1).
@@ -53,7 +53,7 @@ _SINGLE_BYTE_RUN = re.compile(
     "\u0110\u0111\u20ab\u0300\u0301\u0303\u0309\u0323]+"
 )
 _VIETNAMESE_LETTERS = re.compile("[ăâđêôơưĂÂĐÊÔƠƯ\u0300\u0301\u0303\u0309\u0323]")
-_LOST_IN_WORD = re.compile(r"[^\W\d_]\?[^\W\d_]|\ufffd")
+_URL_PUNCTUATION = re.compile(r"[=/.&%]")
 _LOST_CURRENCY = re.compile(r"(?<=\d[.,]\d{3})(\s?)[?\ufffd](?![\w?])")
 
 
@@ -83,12 +83,26 @@ def repair_text(text: str) -> tuple[str, list[str]]:
         text, count = _undo_double_encoding(text)
         if count:
             repairs.append(f"{count} runs of double-encoded text (UTF-8 shown as windows-1252/1258) decoded again")
-    if ("?" in text or "\ufffd" in text) and len(_LOST_IN_WORD.findall(text)) >= MIN_LOST:
+    if _lost_characters(text) >= MIN_LOST:
         text, count = _LOST_CURRENCY.subn(r"\1₫", text)
         if count:
             repairs.append(f"the page lost its non-Latin characters ('?' inside words): {count} amounts "
                            "followed by '?' read as đồng")
     return text, repairs
+
+
+def _lost_characters(text: str) -> int:
+    """How many "?" inside a word ("Gi?", "c?a") or U+FFFD the text shows, counting to ``MIN_LOST``."""
+    count = min(text.count("\ufffd"), MIN_LOST)
+    index = text.find("?")
+    while index >= 0 and count < MIN_LOST:
+        if 0 < index < len(text) - 1 and text[index - 1].isalpha() and text[index + 1].isalpha():
+            start = max(text.rfind(" ", 0, index), text.rfind(">", 0, index)) + 1
+            end = min(x for x in (text.find(" ", index), text.find("<", index), len(text)) if x >= 0)
+            if not _URL_PUNCTUATION.search(text, start, end):  # "index.php?id=3" is no lost letter
+                count += 1
+        index = text.find("?", index + 1)
+    return count
 
 
 def _decode_bytes(data: bytes, declared: str | None) -> Decoded:

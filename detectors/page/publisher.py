@@ -80,6 +80,9 @@ def link_hosts(hrefs: Iterable[str]) -> tuple[str, ...]:
         href = href.strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
+        if href[0] == "/" and href[1:2] != "/" and "?" not in href and not _REDIRECT_PATH.match(href):
+            hosts.append("")  # the common case: a path of this site
+            continue
         try:
             parts = urlsplit(href)
         except ValueError:
