@@ -28,7 +28,7 @@ FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 @dataclass(frozen=True)
 class GoldenCase:
     name: str
-    html: str
+    html: bytes  # as served: parse_page decodes it, as it does a crawled body
     url: str
     on: date
     split: str
@@ -52,7 +52,7 @@ def load_case(folder: Path) -> GoldenCase:
     registry = None if rows is None else InMemoryRegistry(RegistryRecord(**row, source="fixture") for row in rows)
     return GoldenCase(
         name=folder.name,
-        html=(folder / "page.html").read_text(encoding="utf-8"),
+        html=(folder / "page.html").read_bytes(),
         url=meta["url"],
         on=date.fromisoformat(meta["on"]),
         split=meta["split"],

@@ -41,11 +41,21 @@ _LABEL_ONLY = re.compile(
     "(?:" + "|".join(re.escape(w) for w in lx.REFERENCE_LABELS + lx.CURRENT_LABELS) + r")\s*:?",
     re.IGNORECASE,
 )
+# An amount per day or a down payment is a way of paying, not the price of the goods
+# ("Mỗi ngày chỉ 33.000đ", "Trả trước 0đ"): read as instalments.
+PAYMENT_PLAN_WORDS = (
+    "Mỗi ngày",  # per day
+    "Một ngày",  # a day
+    "Mỗi ngày chỉ",  # only ... a day
+    "Trả trước",  # down payment
+    "Trả sau",  # pay later
+)
 # A price label standing in an element of its own ("<span>Tiết kiệm</span><b>4.000.000₫</b>"):
 # nothing but one of these words, so a heading that merely starts with "Giảm giá" is not one.
 _BARE_LABEL = re.compile(
     "(?:" + "|".join(re.escape(w) for w in sorted(
-        lx.REFERENCE_LABELS + lx.CURRENT_LABELS + lx.AMOUNT_OFF_WORDS + lx.INSTALMENT_WORDS, key=len, reverse=True
+        lx.REFERENCE_LABELS + lx.CURRENT_LABELS + lx.AMOUNT_OFF_WORDS + lx.INSTALMENT_WORDS + PAYMENT_PLAN_WORDS,
+        key=len, reverse=True
     )) + r")\s*:?",
     re.IGNORECASE,
 )
@@ -57,7 +67,8 @@ _LABELS = (
 )
 # Flag → (words looked for in the label before the amount, in the text after it).
 _TOKEN_FLAG_WORDS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
-    "instalment": (lx.compile_terms(lx.INSTALMENT_WORDS), lx.compile_terms(lx.INSTALMENT_WORDS)),
+    "instalment": (lx.compile_terms(lx.INSTALMENT_WORDS + PAYMENT_PLAN_WORDS),
+                   lx.compile_terms(lx.INSTALMENT_WORDS + ("mỗi ngày", "một ngày"))),
     "member_price": (lx.compile_terms(lx.MEMBER_PRICE_WORDS), None),
     "shipping_fee": (lx.compile_terms(lx.SHIPPING_WORDS), None),
     "voucher": (lx.compile_terms(lx.VOUCHER_WORDS), lx.compile_terms(lx.VOUCHER_WORDS)),
