@@ -12,6 +12,7 @@ from typing import IO, Any, Iterator
 from zoneinfo import ZoneInfo
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from detectors import (
@@ -133,13 +134,14 @@ def print_findings_table(url: str, findings: list[Finding]) -> None:
     if not findings:
         console.print(f"No findings for {url}", markup=False)
         return
-    table = Table(title=f"Findings for {url}", show_lines=True)
+    table = Table(title=escape(f"Findings for {url}"), show_lines=True)
     for column in ("rule", "severity", "message", "evidence", "legal basis"):
         table.add_column(column, overflow="fold")
     for finding in findings:
         evidence = str(finding.evidence.get("snippet", ""))[:200]
         basis = finding.legal_basis + (f"\n(uncertain: {finding.uncertain})" if finding.uncertain else "")
-        table.add_row(finding.rule, finding.severity.value, finding.message, evidence, basis)
+        # Messages and snippets quote the page: never markup.
+        table.add_row(*(escape(cell) for cell in (finding.rule, finding.severity.value, finding.message, evidence, basis)))
     console.print(table)
 
 
