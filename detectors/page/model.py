@@ -29,7 +29,7 @@ from detectors.page.signals import compute_signals, schema_types
 from detectors.page.badges import read_badge_marks
 from detectors.page.document import Document
 from detectors.page.encoding import decode_document
-from detectors.page.styles import struck_elements
+from detectors.page.styles import BoxPositions, struck_elements
 from detectors.page.text import (
     CssPaths,
     css_path,
@@ -83,7 +83,7 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
     links = read_links(root, base, paths)
     images = read_images(root, base, paths)
     lang = detect_language(text)
-    offers = extract_offers(root, structured, paths, struck)
+    offers = extract_offers(root, structured, paths, struck, BoxPositions(stylesheets))
     domain = registrable_domain(url)
     signals = compute_signals(
         domain=domain,

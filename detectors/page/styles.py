@@ -23,7 +23,7 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-__all__ = ["CssRule", "css_rules", "select", "struck_elements", "style_urls"]
+__all__ = ["BoxPositions", "CssRule", "css_rules", "select", "struck_elements", "style_urls"]
 
 MAX_RULES = 400  # rules of one kind read per page: a stylesheet is hostile input like the rest
 MAX_MATCHES = 200  # elements one selector may mark: more is a page-wide rule, not one price
@@ -39,6 +39,10 @@ _NOT_AS_SHOWN = re.compile(
 _WHOLE_PAGE = frozenset({"*", "html", "body", ":root"})
 _LINE_THROUGH = re.compile(r"text-decoration(?:-line)?\s*:[^;]*line-through", re.IGNORECASE)
 _URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""", re.IGNORECASE)
+# "#HEADLINE1455 { width: 126px;top: 351.512px;left: 127.499px;}": a page builder's absolute box.
+_ID_RULE = re.compile(r"#([A-Za-z][\w-]*)\s*\{([^{}]*)\}")
+_TOP = re.compile(r"(?<![\w-])top\s*:\s*(-?\d+(?:\.\d+)?)px")
+_LEFT = re.compile(r"(?<![\w-])left\s*:\s*(-?\d+(?:\.\d+)?)px")
 
 
 @dataclass(frozen=True)
@@ -120,3 +124,34 @@ def struck_elements(root: lxml.html.HtmlElement, stylesheets: tuple[str, ...]) -
 def style_urls(declarations: str) -> list[str]:
     """The ``url(...)`` values of some declarations (``background-image: url("a.png")``)."""
     return [m.group(2).strip() for m in _URL.finditer(declarations)]
+
+
+class BoxPositions:
+    """Where a page builder placed its boxes: ``#ID { top: …px; left: …px }`` rules, the first rule
+    of an id winning (builders write the desktop layout before the ``@media`` one). Read on first
+    use only: most pages never ask."""
+
+    def __init__(self, stylesheets: tuple[str, ...]) -> None:
+        self._stylesheets = stylesheets
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, tuple[float, float]]:
+        found: dict[str, tuple[float, float]] = {}
+        for sheet in self._stylesheets:
+            if "top" not in sheet:
+                continue
+            for match in _ID_RULE.finditer(sheet):
+                top, left = _TOP.search(match.group(2)), _LEFT.search(match.group(2))
+                if top and left:
+                    found.setdefault(match.group(1), (float(top.group(1)), float(left.group(1))))
+        return found
+
+    def of(self, element: lxml.html.HtmlElement, within: lxml.html.HtmlElement) -> tuple[float, float] | None:
+        """The (top, left) of the nearest placed box holding ``element`` below ``within``."""
+        node: lxml.html.HtmlElement | None = element
+        while node is not None and node is not within:
+            box = node.get("id")
+            if box and box in self._by_id:
+                return self._by_id[box]
+            node = node.getparent()
+        return None

@@ -59,6 +59,16 @@ def test_a_section_with_two_candidate_prices_pairs_nothing() -> None:
     assert all(o.reference_price is None for o in offers_in(body, STRIKE_H1_H5))
 
 
+def test_of_several_prices_in_a_section_the_one_placed_clearly_nearest_is_the_partner() -> None:
+    body = group(box("H7", "Giảm sâu"), box("H5", "6.000.000đ"), box("H8", "Chọn gói"), box("H9", "2.980.000đ"),
+                 box("H10", "Mua nhiều"), box("H11", "3.500.000đ"))
+    placed = STRIKE_H1_H5 + "<style>#H5{width:120px;top:352px;left:128px}#H9{top:390px;left:120px}" \
+        "#H11{top:120px;left:20px}</style>"
+    assert [(o.price, o.paired_by) for o in offers_in(body, placed) if o.reference_price] == [(Decimal(2980000), "section")]
+    tied = STRIKE_H1_H5 + "<style>#H5{top:300px;left:100px}#H9{top:340px;left:100px}#H11{top:260px;left:100px}</style>"
+    assert all(o.reference_price is None for o in offers_in(body, tied))
+
+
 def test_a_struck_price_beside_another_product_pair_is_not_adopted() -> None:
     body = group(
         box("H5", "6.000.000đ"),

@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 
 from detectors.page.offers.dom import dom_offers
 from detectors.page.prices import VND, parse_amount
+from detectors.page.styles import BoxPositions
 from detectors.page.text import CssPaths, normalize_whitespace
 from detectors.types import Offer
 
@@ -33,13 +34,15 @@ def extract_offers(
     structured: Mapping[str, Any],
     css_paths: CssPaths | None = None,
     struck: frozenset[HtmlElement] = frozenset(),
+    positions: BoxPositions | None = None,
 ) -> tuple[Offer, ...]:
     """All offers of a page, structured first, duplicates removed.
 
     ``root`` must have been through ``text.prepare_for_text``; ``css_paths`` is the page's
-    CSS path cache, if it has one; ``struck`` the elements its stylesheets strike through.
+    CSS path cache, if it has one; ``struck`` the elements its stylesheets strike through and
+    ``positions`` where they place a builder's boxes.
     """
-    return dedupe(structured_offers(structured) + dom_offers(root, css_paths, struck))
+    return dedupe(structured_offers(structured) + dom_offers(root, css_paths, struck, positions))
 
 
 def dedupe(offers: list[Offer]) -> tuple[Offer, ...]:

@@ -42,6 +42,7 @@ from detectors.page.offers.context import (
 from detectors.page.offers.pairing import CardPrices, card_offers, pair_card
 from detectors.page.offers.sections import adopt_orphans
 from detectors.page.prices import MoneyMatch, find_money, may_hold_money, parse_percent
+from detectors.page.styles import BoxPositions
 from detectors.page.text import CssPaths, element_text, normalize_whitespace
 from detectors.types import Offer
 
@@ -80,11 +81,11 @@ _PRICE_FILTER = lx.compile_terms(lx.PRICE_FILTER_WORDS)
 
 
 def dom_offers(root: HtmlElement, css_paths: CssPaths | None = None,
-               struck: frozenset[HtmlElement] = frozenset()) -> list[Offer]:
+               struck: frozenset[HtmlElement] = frozenset(), positions: BoxPositions | None = None) -> list[Offer]:
     """Offers shown in the page body; ``root`` must have been through ``prepare_for_text``.
 
     ``css_paths`` is the page's CSS path cache (see ``text.css_path``); ``struck`` the elements
-    the page's stylesheets strike through."""
+    the page's stylesheets strike through; ``positions`` where a page builder placed its boxes."""
     price_owners, percent_owners, name_candidates = _scan(root)
     tokens = [token for el, order in price_owners for token in _price_tokens(el, order, struck)]
     if not tokens:
@@ -100,7 +101,7 @@ def dom_offers(root: HtmlElement, css_paths: CssPaths | None = None,
         pair_card(card, card_tokens, card_badges, cards.name_of(card))
         for card, (card_tokens, card_badges) in by_card.items()
     ]
-    adopt_orphans(priced)
+    adopt_orphans(priced, positions)
     return [offer for prices in priced for offer in card_offers(prices, css_paths)]
 
 

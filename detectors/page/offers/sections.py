@@ -7,26 +7,32 @@ hàng", "Tặng 1") that split the group into several "cards". A struck price le
 
 - climb from the orphan to the first ancestor that holds any other price, at most
   ``MAX_SECTION_CLIMB`` levels and never to ``<body>``;
-- there, the prices without flags (gift values, instalments... never compete) must be exactly one
-  lone price (a card's price with no reference of its own) that is lower, in the same currency,
-  with the same flags; another struck price or an already paired price there means several
-  products share the section, and nothing is guessed.
+- there, the prices without flags (gift values, instalments... never compete) must be lone prices
+  (a card's price with no reference of its own); another struck price or an already paired price
+  there means several products share the section, and nothing is guessed;
+- one such price that is lower, in the same currency, with the same flags, is the partner; of
+  several, the one the builder placed nearest (``#ID { top; left }`` rules, ``styles.BoxPositions``)
+  when it is clearly nearer than the next, else none.
 """
 
 from __future__ import annotations
 
 from lxml.html import HtmlElement
 
+import math
+
 from detectors.page.offers.context import Token
 from detectors.page.offers.pairing import CardPrices, Pair, currency_of
+from detectors.page.styles import BoxPositions
 
 __all__ = ["MAX_SECTION_CLIMB", "adopt_orphans"]
 
 MAX_SECTION_CLIMB = 4  # a builder's group sits two or three levels above its text boxes
+NEARER = 0.5  # the nearest placed price must be at most this fraction of the next one's distance
 _PAGE = ("body", "html")
 
 
-def adopt_orphans(cards: list[CardPrices]) -> None:
+def adopt_orphans(cards: list[CardPrices], positions: BoxPositions | None = None) -> None:
     """Give each orphan reference the lone price of its section, in place (``paired_by="section"``)."""
     orphans = sorted((t for c in cards for t in c.orphans), key=lambda t: t.order)
     if not orphans:
@@ -38,14 +44,14 @@ def adopt_orphans(cards: list[CardPrices]) -> None:
     others += orphans
     holders = {id(t): _ancestors(t.el) for t in others}
     for orphan in orphans:
-        pair = _section_price(orphan, others, holders, lone)
+        pair = _section_price(orphan, others, holders, lone, positions)
         if pair is not None:
             pair.reference, pair.paired_by = orphan, "section"
             del lone[id(pair.current)]
 
 
 def _section_price(orphan: Token, others: list[Token], holders: dict[int, frozenset[HtmlElement]],
-                   lone: dict[int, Pair]) -> Pair | None:
+                   lone: dict[int, Pair], positions: BoxPositions | None) -> Pair | None:
     node: HtmlElement | None = orphan.el
     for _ in range(MAX_SECTION_CLIMB):
         node = node.getparent() if node is not None else None
@@ -54,11 +60,27 @@ def _section_price(orphan: Token, others: list[Token], holders: dict[int, frozen
         inside = [t for t in others if t is not orphan and node in holders[id(t)]]
         if inside:
             rivals = [t for t in inside if not t.flags]
-            if len(rivals) != 1 or id(rivals[0]) not in lone:
+            if not rivals or any(id(t) not in lone for t in rivals):
                 return None
-            pair = lone[id(rivals[0])]
-            return pair if _fits(orphan, pair.current) else None
+            fitting = [lone[id(t)] for t in rivals if _fits(orphan, t)]
+            if len(fitting) == 1 and len(rivals) == 1:
+                return fitting[0]
+            return _nearest_placed(orphan, fitting, node, positions) if len(fitting) == len(rivals) else None
     return None
+
+
+def _nearest_placed(orphan: Token, pairs: list[Pair], section: HtmlElement, positions: BoxPositions | None) -> Pair | None:
+    """Of several fitting prices, the one placed clearly nearest the struck price, if the builder's
+    rules place them all."""
+    if positions is None or len(pairs) < 2:
+        return None
+    origin = positions.of(orphan.el, section)
+    placed = [(positions.of(p.current.el, section), p) for p in pairs]
+    if origin is None or any(at is None for at, _ in placed):
+        return None
+    ranked = sorted((math.dist(origin, at), index) for index, (at, _) in enumerate(placed) if at is not None)
+    (best, best_index), (second, _) = ranked[0], ranked[1]
+    return placed[best_index][1] if best <= NEARER * second else None
 
 
 def _fits(reference: Token, current: Token) -> bool:
