@@ -28,7 +28,6 @@ __all__ = ["BoxPositions", "CssRule", "css_rules", "select", "struck_elements", 
 MAX_RULES = 400  # rules of one kind read per page: a stylesheet is hostile input like the rest
 MAX_MATCHES = 200  # elements one selector may mark: more is a page-wide rule, not one price
 
-_COMMENTS = re.compile(r"/\*.*?\*/", re.DOTALL)
 _BRACES = re.compile(r"[{};]")
 # State and generated-content pseudo-classes: the rule does not describe the text as shown.
 _NOT_AS_SHOWN = re.compile(
@@ -54,21 +53,35 @@ class CssRule:
 def css_rules(stylesheets: tuple[str, ...], needle: str,
               accept: Callable[[str], bool] | None = None) -> Iterator[CssRule]:
     """The rules whose declarations contain ``needle`` (lower case) and pass ``accept``, one per
-    selector of a group, in stylesheet order; ``@media`` blocks included, at most ``MAX_RULES``."""
-    count = 0
+    selector of a group, in stylesheet order, repeats dropped; ``@media`` blocks included, at most
+    ``MAX_RULES``."""
+    seen: set[tuple[str, str]] = set()
     for sheet in stylesheets:
         if needle not in sheet.lower():
             continue
-        for selectors, declarations in _blocks(_COMMENTS.sub(" ", sheet)):
+        for selectors, declarations in _blocks(_without_comments(sheet)):
             if needle not in declarations.lower() or (accept is not None and not accept(declarations)):
                 continue
             for selector in selectors.split(","):
                 selector = " ".join(selector.split())
-                if selector and not selector.startswith("@"):
+                if selector and not selector.startswith("@") and (selector, declarations) not in seen:
+                    seen.add((selector, declarations))
                     yield CssRule(selector, declarations)
-                    count += 1
-                    if count >= MAX_RULES:
+                    if len(seen) >= MAX_RULES:
                         return
+
+
+def _without_comments(css: str) -> str:
+    """``/* … */`` removed in one pass (an unclosed comment runs to the end, as in a browser)."""
+    parts, position = [], 0
+    while (start := css.find("/*", position)) >= 0:
+        parts.append(css[position:start])
+        end = css.find("*/", start + 2)
+        if end < 0:
+            return " ".join(parts)
+        position = end + 2
+    parts.append(css[position:])
+    return " ".join(parts)
 
 
 def _blocks(css: str) -> Iterator[tuple[str, str]]:
@@ -116,9 +129,14 @@ def _compiled(selector: str) -> Callable[[lxml.html.HtmlElement], list[lxml.html
 def struck_elements(root: lxml.html.HtmlElement, stylesheets: tuple[str, ...]) -> frozenset[lxml.html.HtmlElement]:
     """The elements a ``<style>`` rule strikes through (inline ``style`` is the offers' own check)."""
     struck: set[lxml.html.HtmlElement] = set()
-    for rule in css_rules(stylesheets, "line-through", lambda d: bool(_LINE_THROUGH.search(d))):
-        struck.update(select(root, rule.selector))
+    selectors = dict.fromkeys(r.selector for r in css_rules(stylesheets, "line-through", _strikes))
+    for selector in selectors:
+        struck.update(select(root, selector))
     return frozenset(struck)
+
+
+def _strikes(declarations: str) -> bool:
+    return bool(_LINE_THROUGH.search(declarations))
 
 
 def style_urls(declarations: str) -> list[str]:
