@@ -57,6 +57,9 @@ MIRROR_ATTRS = ("tppabs",)
 _EMBEDDED_URL = re.compile(r"""(?:https?:)?//[^\s'"<>]+""", re.I)
 _SCHEMELESS_PORTAL = re.compile(r"^(?:www\.)?online\.gov\.vn(?:[/?#]|$)", re.I)
 
+# A literal every match of the three file patterns above contains: a stylesheet holding none of them
+# names no badge, and its rules need not be read one by one.
+_BADGE_FILE_NEEDLES = ("salenoti", "thong", "noticed", "ccdv", "dang", "mau", "cong", "bct")
 _EMPTY_HREFS = ("", "#", "/")
 _ICON_TAGS = ("i", "span", "div", "a", "em")  # elements a badge class marks as a badge icon
 _CLAIM_TAGS = ("img", *_ICON_TAGS)
@@ -118,7 +121,6 @@ def _without_containers(marks: list[_Mark]) -> list[_Mark]:
 def _badge_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None, str | None]:
     """(kind, basis, image) when the element looks like a MOIT badge: kind "notified" /
     "registered" / "generic", basis "image" / "icon" / "label"; (None, None, None) otherwise."""
-    texts = " ".join(el.get(a) or "" for a in ("alt", "title", "aria-label"))
     if el.tag == "img":
         sources = [value for value in (el.get(a) for a in IMAGE_SOURCE_ATTRS) if value]
         kind = _file_kind(" ".join(sources))
@@ -129,8 +131,11 @@ def _badge_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None, str 
         kind = "notified" if NOTIFIED_CLASS_RE.search(classes) else (
             "registered" if REGISTERED_CLASS_RE.search(classes) else "generic")
         return kind, "icon", None
+    if el.tag not in ("img", "a"):
+        return None, None, None
+    texts = " ".join(el.get(a) or "" for a in ("alt", "title", "aria-label"))
     # A short label only: a news photo captioned "Bộ trưởng Bộ Công Thương phát biểu..." is no badge.
-    if el.tag in ("img", "a") and len(texts.strip()) <= 80 and BADGE_TEXT_RE.search(texts):
+    if len(texts.strip()) <= 80 and BADGE_TEXT_RE.search(texts):
         if NOTIFIED_TEXT_RE.search(texts):
             return "notified", "label", None
         if REGISTERED_TEXT_RE.search(texts):
@@ -165,7 +170,7 @@ def _backgrounds(root: lxml.html.HtmlElement, stylesheets: tuple[str, ...]
                  ) -> list[tuple[lxml.html.HtmlElement, str, str]]:
     """(element, image URL, where it was named) for every background image named like a badge."""
     found = []
-    for rule in css_rules(stylesheets, "url(", _names_badge):
+    for rule in css_rules(stylesheets, _BADGE_FILE_NEEDLES, _names_badge):
         url = next(u for u in style_urls(rule.declarations) if _file_kind(u))
         for el in select(root, rule.selector):
             found.append((el, url, f"(<style>: {rule.selector} {{ background-image: url({url}) }})"))

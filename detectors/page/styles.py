@@ -27,8 +27,8 @@ __all__ = ["BoxPositions", "CssRule", "css_rules", "select", "struck_elements", 
 
 MAX_RULES = 400  # rules of one kind read per page: a stylesheet is hostile input like the rest
 MAX_MATCHES = 200  # elements one selector may mark: more is a page-wide rule, not one price
+MAX_BLOCK = 4000  # characters a rule's selector or declarations may span: no search looks further back
 
-_BRACES = re.compile(r"[{};]")
 # State and generated-content pseudo-classes: the rule does not describe the text as shown.
 _NOT_AS_SHOWN = re.compile(
     r":(?:hover|focus|focus-within|focus-visible|active|visited|checked|target|placeholder"
@@ -50,17 +50,26 @@ class CssRule:
     declarations: str  # the text between the braces
 
 
-def css_rules(stylesheets: tuple[str, ...], needle: str,
+def css_rules(stylesheets: tuple[str, ...], needles: str | tuple[str, ...],
               accept: Callable[[str], bool] | None = None) -> Iterator[CssRule]:
-    """The rules whose declarations contain ``needle`` (lower case) and pass ``accept``, one per
-    selector of a group, in stylesheet order, repeats dropped; ``@media`` blocks included, at most
-    ``MAX_RULES``."""
+    """The rules whose declarations contain one of ``needles`` (lower case) and pass ``accept``, one
+    per selector of a group, in stylesheet order, repeats dropped; ``@media`` blocks included, at
+    most ``MAX_RULES``.
+
+    Only the blocks around the needles are read (a builder's stylesheet holds thousands of rules,
+    and the few that matter are found with ``str.find``).
+    """
+    needles = (needles,) if isinstance(needles, str) else needles
     seen: set[tuple[str, str]] = set()
     for sheet in stylesheets:
-        if needle not in sheet.lower():
+        lowered = sheet.lower()
+        if not any(n in lowered for n in needles):
             continue
-        for selectors, declarations in _blocks(_without_comments(sheet)):
-            if needle not in declarations.lower() or (accept is not None and not accept(declarations)):
+        if "/*" in sheet:
+            sheet = _without_comments(sheet)
+            lowered = sheet.lower()
+        for selectors, declarations in _blocks_around(sheet, lowered, needles):
+            if accept is not None and not accept(declarations):
                 continue
             for selector in selectors.split(","):
                 selector = " ".join(selector.split())
@@ -84,21 +93,25 @@ def _without_comments(css: str) -> str:
     return " ".join(parts)
 
 
-def _blocks(css: str) -> Iterator[tuple[str, str]]:
-    """(selector text, declarations) of every innermost block, in one pass over the braces."""
-    boundary, selectors = 0, ""
-    opened: int | None = None
-    for brace in _BRACES.finditer(css):
-        char, position = brace.group(), brace.start()
-        if char == "{":
-            opened, selectors = position, css[boundary:position]
-            boundary = position + 1
-        elif char == "}":
-            if opened is not None:
-                yield selectors, css[opened + 1 : position]
-            opened, boundary = None, position + 1
-        elif opened is None:  # "@import url(...);" or "@charset ...;" between blocks
-            boundary = position + 1
+def _blocks_around(css: str, lowered: str, needles: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(selector text, declarations) of each innermost block holding a needle, in sheet order."""
+    opens: set[int] = set()
+    for needle in needles:
+        index = lowered.find(needle)
+        while index >= 0:
+            start = max(0, index - MAX_BLOCK)
+            opened = css.rfind("{", start, index)
+            if opened >= 0 and opened > css.rfind("}", start, index):  # inside a block, not between two
+                opens.add(opened)
+            index = lowered.find(needle, index + 1)
+    for opened in sorted(opens):
+        closed = css.find("}", opened, opened + MAX_BLOCK)
+        if closed < 0 or css.find("{", opened + 1, closed) >= 0:
+            continue  # an at-rule's block ("@media … {"), or a block never closed
+        start = max(0, opened - MAX_BLOCK)
+        boundary = max(start - 1, css.rfind("}", start, opened), css.rfind("{", start, opened), css.rfind(";", start, opened))
+        # "@import url(...);" or "@charset ...;" may stand before a block: not part of its selector.
+        yield css[boundary + 1 : opened], css[opened + 1 : closed]
 
 
 def select(root: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
