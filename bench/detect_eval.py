@@ -21,7 +21,7 @@ from collections import Counter
 from typing import Iterable
 
 from detectors import IMPLEMENTED_RULES, detect, parse_page
-from tests.detectors.fixtures import GoldenCase, load_cases
+from bench.golden import GoldenCase, load_cases
 
 
 def evaluate(cases: Iterable[GoldenCase]) -> tuple[dict[str, Counter[str]], list[str]]:

@@ -70,11 +70,11 @@ def time_baseline(directory: Path, pages: int) -> float:
 
 def time_detect(batch: Path) -> float:
     from cli.detect import run_batch
-    from detectors import InMemoryRegistry
+    from detectors import InMemoryRegistry, default_rulebook
 
     out = io.StringIO()
     start = time.perf_counter()
-    cases, errors = run_batch(batch, InMemoryRegistry([]), date(2026, 11, 20), out)
+    cases, errors = run_batch(batch, InMemoryRegistry([]), date(2026, 11, 20), out, default_rulebook())
     elapsed = time.perf_counter() - start
     if errors:
         raise SystemExit(f"{errors} of {cases} cases failed")

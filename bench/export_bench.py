@@ -48,7 +48,9 @@ def seed(database_url: str, data_dir: Path, first_page: int, pages: int) -> None
     from storage.blobs import BlobStore
     from storage.db import make_engine, session_scope
     from storage.migrate import upgrade
-    from storage.repository import SnapshotInput, attach_artifact, save_findings, save_snapshot
+    from detectors.judge import JUDGED, Judgement
+    from storage.findings import record_judgement
+    from storage.repository import SnapshotInput, attach_artifact, save_snapshot
 
     engine = make_engine(database_url)
     upgrade(engine)
@@ -65,11 +67,12 @@ def seed(database_url: str, data_dir: Path, first_page: int, pages: int) -> None
             for kind, data in (("dom", html + b"<!-- rendered -->"), ("screenshot", b"\x89PNG\r\n\x1a\n" + html * 40),
                                ("warc", gzip.compress(b"WARC/1.1\r\n\r\n" + html))):
                 attach_artifact(session, snapshot, kind, blobs.put(data))
-            save_findings(session, snapshot, [DetectedFinding(
+            findings = tuple(DetectedFinding(
                 rule="PROMO-DISC-50", severity=Severity.HIGH, title="Discount above 50%", title_vi="Giảm giá quá 50%",
                 legal_basis="Nghị định 81/2018/NĐ-CP Điều 10", message=f"Sản phẩm {i}: giảm 61%, quá mức 50%",
                 evidence={"snippet": "<del>2.000.000đ</del> 790.000đ", "css_path": "div.price", "ratio": 0.605},
-                subject=f"offer:{i}") for i in range(PER_PAGE)], "bench")
+                subject=f"offer:{page}:{i}") for i in range(PER_PAGE))
+            record_judgement(session, snapshot, Judgement(url, snapshot.fetched_at.date(), "bench", JUDGED, findings))
     engine.dispose()
 
 
@@ -77,18 +80,19 @@ def baseline(session: Any, out: Path, flt: Any) -> int:
     from sqlalchemy import and_, select
     from sqlalchemy.orm import aliased
 
-    from storage.models import Artifact, Finding, Site
+    from storage.models import Artifact, Finding, Sighting, Site
 
     kinds = ("html", "dom", "screenshot", "warc")
     joined = {kind: aliased(Artifact) for kind in kinds}
     columns = [Finding.id, Finding.rule, Finding.title, Finding.legal_basis, Finding.severity, Site.domain,
-               Finding.url, Finding.observed_at, Finding.observed_at, Finding.message, Finding.evidence,
-               Finding.status, Finding.reviewer, Finding.note]
+               Sighting.url, Finding.first_seen_at, Finding.first_seen_at, Sighting.message, Sighting.evidence,
+               Finding.state, Finding.decided_by, Finding.decision_note]
     for kind in kinds:
         columns += [joined[kind].path, joined[kind].sha256]
-    query = select(*columns).join(Site, Finding.site_id == Site.id)
+    query = (select(*columns).join(Site, Finding.site_id == Site.id)
+             .join(Sighting, Sighting.id == Finding.reference_sighting_id))
     for kind, alias in joined.items():
-        query = query.outerjoin(alias, and_(alias.snapshot_id == Finding.snapshot_id, alias.kind == kind))
+        query = query.outerjoin(alias, and_(alias.snapshot_id == Sighting.snapshot_id, alias.kind == kind))
     rows = 0
     with open(out, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)

@@ -11,6 +11,7 @@ from storage.migrate import current_revision, upgrade
 from storage.repository import list_runs
 
 from .common import CONTEXT_SETTINGS, console, database_session, redacted_url, storage_config
+from .summary import summary_totals
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -58,15 +59,20 @@ def runs(limit: int) -> None:
         rows = list_runs(session, limit)
         table = Table(title="Crawl runs")
         for column in ("id", "spider", "trigger", "status", "started (UTC)", "finished (UTC)", "pages",
-                       "findings", "errors"):
+                       "findings new/open/gone", "errors"):
             # A cut "schedule:nig…" or "fin…" tells nothing: these two wrap instead.
             table.add_column(column, overflow="fold" if column in ("trigger", "status") else "ellipsis")
         for run in rows:
             table.add_row(str(run.id), run.spider, run.trigger, run.status,
                           run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
                           run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "",
-                          str(run.pages), str(run.findings), str(run.errors))
+                          str(run.pages), _findings_cell(run.finding_summary or {}), str(run.errors))
         console.print(table if rows else "No crawl runs yet.")
+
+
+def _findings_cell(summary: dict[str, dict[str, int]]) -> str:
+    totals = summary_totals(summary)
+    return f"{totals['new']}/{totals['still_open'] + totals['reopened']}/{totals['gone']}"
 
 
 COMMANDS = (db, runs)

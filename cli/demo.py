@@ -6,11 +6,12 @@ import click
 
 from crawler.netpolicy import format_host_map
 
-from .common import CONTEXT_SETTINGS, console, open_database, storage_config
-from .crawl import run_crawls
+from crawler.run import CrawlJob
+
+from .common import CONTEXT_SETTINGS, console, storage_config
+from .crawl import crawl_now
 from .demosite import DemoSite
 from .demosite._hosts import SHOPJS
-from .summary import print_run_summary
 
 
 def demo_overrides(site: DemoSite) -> dict[str, object]:
@@ -19,7 +20,6 @@ def demo_overrides(site: DemoSite) -> dict[str, object]:
         "ECWATCH_ALLOW_PRIVATE_TARGETS": True,
         "ECWATCH_HOST_MAP": format_host_map(site.host_map()),
         "ECWATCH_PORTAL_URL": site.portal_url,
-        "ECWATCH_RUN_TRIGGER": "demo",
         "AUTOTHROTTLE_START_DELAY": 0.0,
         "ECWATCH_PROGRESS_INTERVAL": 2.0,
     }
@@ -44,16 +44,14 @@ def demo() -> None:
     \b
         ecwatch demo
     """
-    open_database().dispose()
     with DemoSite() as site:
         seeds = demo_seeds(site)
         ads = site.ad_links_csv(storage_config().data_dir / "demo-ads.csv")
         console.print(f"Demo shops on 127.0.0.1:{site.port}: {', '.join(seeds)}", markup=False)
         console.print(f"Demo ads: {ads}", markup=False)
-        run_ids = run_crawls([("storefront", {"urls": "\n".join(seeds)}), ("ads", {"links": str(ads)})],
-                             demo_overrides(site))
-    statuses = [print_run_summary(run_id) for run_id in run_ids]
-    if any(status != "finished" for status in statuses):
+        outcomes = crawl_now([CrawlJob("storefront", {"urls": "\n".join(seeds)}), CrawlJob("ads", {"links": str(ads)})],
+                             demo_overrides(site), trigger="demo")
+    if any(outcome.status != "finished" for outcome in outcomes):
         raise SystemExit(1)
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterator
 from zoneinfo import ZoneInfo
@@ -21,13 +21,13 @@ from detectors import (
     RegistryFileError,
     Rulebook,
     RulebookError,
-    detect,
     explain,
     load_rulebook,
-    parse_page,
     read_registry_csv,
 )
-from detectors.types import Context, Finding, Registry
+from detectors.judge import NOT_JUDGED
+from detectors.types import Finding
+from storage.judge import Judge, PageToJudge
 from storage.repository import StoredRegistry
 
 from .common import CONTEXT_SETTINGS, console, database_session, user_errors
@@ -40,7 +40,7 @@ def today_in_vietnam() -> date:
     return datetime.now(VIETNAM).date()
 
 
-def load_registry(registry_csv: Path | None) -> Registry:
+def load_registry(registry_csv: Path | None) -> InMemoryRegistry:
     """The registry CSV given, else every record stored in the database."""
     if registry_csv is not None:
         try:
@@ -56,14 +56,30 @@ def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:
     return [finding.to_dict() for finding in findings]
 
 
-def detect_file(path: Path, url: str, on: date, registry: Registry, rulebook: Rulebook | None = None) -> list[Finding]:
-    html = path.read_bytes()
-    return detect(parse_page(html, url), Context(on=on, registry=registry), rulebook=rulebook)
+def detect_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook) -> list[Finding]:
+    """The one judge's findings on a saved page, judged as of ``on``; nothing is stored."""
+    page = PageToJudge(url=url, body=path.read_bytes(), fetched_at=datetime.now(timezone.utc),
+                       content_type="text/html")  # the user says it is a page: fragments too
+    judgement, _page = Judge(rulebook, registry, on=on).judge(page)
+    if judgement.status == NOT_JUDGED:
+        raise NotJudged(f"not judged: {judgement.note}")
+    return list(judgement.findings)
 
 
-def explain_file(path: Path, url: str, on: date, registry: Registry, rulebook: Rulebook | None = None) -> Explanation:
-    """The findings of ``detect_file`` with the reasons behind them (one parse, one run)."""
-    return explain(parse_page(path.read_bytes(), url), Context(on=on, registry=registry), rulebook=rulebook)
+def explain_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook) -> Explanation:
+    """``detect_file`` with the reasons: the judge parses the page once, ``explain`` runs the rules over
+    that same page model keeping what each rule weighed (its findings are the judge's)."""
+    page = PageToJudge(url=url, body=path.read_bytes(), fetched_at=datetime.now(timezone.utc),
+                       content_type="text/html")
+    judge = Judge(rulebook, registry, on=on)
+    judgement, parsed = judge.judge(page)
+    if judgement.status == NOT_JUDGED or parsed is None:
+        raise NotJudged(f"not judged: {judgement.note}")
+    return explain(parsed, judge.context(page.fetched_at), rulebook=rulebook)
+
+
+class NotJudged(ValueError):
+    """The page beat the parser or a rule (hostile or broken markup): it says why, in one line."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +118,8 @@ def _parse_case(number: int, line: str, base: Path) -> BatchCase:
     return BatchCase(number, case_id, base / str(raw["path"]), str(raw["url"]), on)
 
 
-def run_batch(batch_file: Path, registry: Registry, default_on: date, out: IO[str],
-              rulebook: Rulebook | None = None, *, with_explanation: bool = False) -> tuple[int, int]:
+def run_batch(batch_file: Path, registry: InMemoryRegistry, default_on: date, out: IO[str],
+              rulebook: Rulebook, *, with_explanation: bool = False) -> tuple[int, int]:
     """Write one JSON line per case, in input order; returns (cases, errors)."""
     cases = errors = 0
     for case in read_batch(batch_file):
@@ -121,6 +137,8 @@ def run_batch(batch_file: Path, registry: Registry, default_on: date, out: IO[st
                     result.update(url=case.url, findings=findings_json(findings))
             except FileNotFoundError:
                 result["error"] = f"file not found: {case.path}"
+            except NotJudged as exc:
+                result["error"] = f"{case.path}: {exc}"
             except (OSError, ValueError, UnicodeError) as exc:
                 result["error"] = f"cannot read page {case.path}: {exc}"
         else:
@@ -159,7 +177,7 @@ def print_findings_table(url: str, findings: list[Finding]) -> None:
 @click.option("--explain", "with_explanation", is_flag=True,
               help="Also say why: signals and their reasons, every offer and badge candidate read, and for "
                    "each rule why it fired or stayed silent (an 'explanation' key in json/jsonl).")
-@user_errors(RegistryFileError, RulebookError)
+@user_errors(RegistryFileError, RulebookError, NotJudged)
 def detect_command(page: Path | None, url: str | None, batch_file: Path | None, on: datetime | None,
                    registry_csv: Path | None, output_format: str | None, with_explanation: bool) -> None:
     """Run the detectors on a saved page (or a batch of them) and print the findings.
@@ -187,13 +205,13 @@ def detect_command(page: Path | None, url: str | None, batch_file: Path | None, 
     if output_format == "jsonl":
         raise click.UsageError("--format jsonl goes with --batch; use table or json for one page")
     registry = load_registry(registry_csv)
+    expl: Explanation | None = None
     try:
         if with_explanation:
-            expl: Explanation | None = explain_file(page, url, judged_on, registry, rulebook)
-            assert expl is not None
+            expl = explain_file(page, url, judged_on, registry, rulebook)
             findings = list(expl.findings)
         else:
-            expl, findings = None, detect_file(page, url, judged_on, registry, rulebook)
+            findings = detect_file(page, url, judged_on, registry, rulebook)
     except FileNotFoundError:
         raise click.ClickException(f"page not found: {page}") from None
     except OSError as exc:

@@ -1,4 +1,5 @@
-"""``ecwatch findings``: the stored findings, for people (table) or scripts (jsonl)."""
+"""``ecwatch findings``: the stored findings for people (table) or scripts (jsonl), one in full
+(``show``), and a reviewer's decision on one (``decide``)."""
 
 from __future__ import annotations
 
@@ -6,51 +7,75 @@ import json
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from storage.config import StorageConfig
-from storage.models import Finding
+from storage.findings import DECISIONS, DecisionError, decide, history
+from storage.models import Finding, PageSnapshot
 from storage.repository import FindingFilter, iter_findings
 
-from .common import CONTEXT_SETTINGS, console, database_session, storage_config
+from .common import CONTEXT_SETTINGS, console, database_session, storage_config, user_errors
 
-STATUSES = ("open", "confirmed", "dismissed", "retracted")
+# What --status takes: a machine state, a reviewer decision, or "undecided".
+STATUSES = ("open", "gone", "undecided", *DECISIONS)
+SHOWN_EVIDENCE = ("snippet", "css_path")  # printed apart; the other evidence keys are the values compared
+
+
+def utc(moment: Any) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def artifact_records(snapshot: PageSnapshot | None, config: StorageConfig) -> list[dict[str, Any]]:
+    if snapshot is None:
+        return []
+    return [{"kind": a.kind, "path": str(config.data_dir / a.path), "sha256": a.sha256}
+            for a in sorted(snapshot.artifacts, key=lambda a: a.kind)]
 
 
 def finding_record(finding: Finding, config: StorageConfig) -> dict[str, Any]:
+    """URL, evidence and files all come from the finding's reference sighting."""
     return {
         "id": finding.id,
         "rule": finding.rule,
         "severity": finding.severity,
+        "title": finding.title,
+        "title_vi": finding.title_vi,
         "legal_basis": finding.legal_basis,
+        "uncertain": finding.uncertain,
         "site": finding.site.domain,
         "url": finding.url,
-        "observed_at": finding.observed_at.isoformat().replace("+00:00", "Z"),
+        "observed_at": utc(finding.first_seen_at),
+        "last_seen_at": utc(finding.last_seen_at),
         "message": finding.message,
         "evidence": finding.evidence,
         "status": finding.status,
+        "state": finding.state,
+        "decision": finding.decision,
         "ad_id": finding.ad_id,
-        "artifacts": [
-            {"kind": artifact.kind, "path": str(config.data_dir / artifact.path), "sha256": artifact.sha256}
-            for artifact in sorted(finding.snapshot.artifacts, key=lambda a: a.kind)
-        ],
+        "artifacts": artifact_records(finding.snapshot, config),
     }
 
 
-@click.command(context_settings=CONTEXT_SETTINGS)
+@click.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
 @click.option("--rule", help="Only this rule id, e.g. PROMO-DISC-50.")
 @click.option("--site", help="Only this registrable domain, e.g. shop.example.vn.")
-@click.option("--status", type=click.Choice(STATUSES), help="Only findings in this review status.")
+@click.option("--status", type=click.Choice(STATUSES),
+              help="Only findings in this state (open, gone) or with this decision (undecided, confirmed...).")
 @click.option("--format", "output_format", type=click.Choice(["table", "jsonl"]), default="table",
               show_default=True)
-def findings(rule: str | None, site: str | None, status: str | None, output_format: str) -> None:
-    """List stored findings with their evidence files.
+@click.pass_context
+def findings(ctx: click.Context, rule: str | None, site: str | None, status: str | None, output_format: str) -> None:
+    """List stored findings with their evidence files; 'show ID' for one in full.
 
     Example:
 
     \b
         ecwatch findings --rule PROMO-DISC-50 --format jsonl
+        ecwatch findings show 12
     """
+    if ctx.invoked_subcommand is not None:
+        return
     config = storage_config()
     flt = FindingFilter(rule=rule, site=site, status=status)
     with database_session(config) as session:
@@ -66,12 +91,106 @@ def _print_table(records: list[dict[str, Any]]) -> None:
         console.print("No findings match.")
         return
     table = Table(title=f"{len(records)} findings")
-    for column in ("id", "rule", "severity", "site", "status", "observed (UTC)", "message"):
+    for column in ("id", "rule", "severity", "site", "state", "decision", "first seen (UTC)", "message"):
         table.add_column(column, overflow="fold")
     for r in records:
-        table.add_row(str(r["id"]), r["rule"], r["severity"], r["site"], r["status"], r["observed_at"][:19],
-                      r["message"])
+        table.add_row(str(r["id"]), r["rule"], r["severity"], escape(r["site"]), r["state"], r["decision"] or "",
+                      r["observed_at"][:19], escape(r["message"]))
     console.print(table)
+
+
+@findings.command("show", context_settings=CONTEXT_SETTINGS)
+@click.argument("finding_id", type=int)
+def findings_show(finding_id: int) -> None:
+    """Everything about one finding: rule, legal basis, values compared, every sighting with its
+    files and hashes, the ad's redirect chain, and the state and decision history.
+
+    Example:
+
+    \b
+        ecwatch findings show 12
+    """
+    config = storage_config()
+    with database_session(config) as session:
+        finding = session.get(Finding, finding_id)
+        if finding is None:
+            raise click.BadParameter(f"no finding with id {finding_id}", param_hint="'FINDING_ID'")
+        for line in finding_lines(finding, config, session):
+            console.print(line, markup=False, highlight=False)
+
+
+def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list[str]:
+    """The finding as lines of plain text (page content is printed as text, never as markup)."""
+    lines = [
+        f"Finding {finding.id}: {finding.rule} ({finding.severity}) on {finding.site.domain}",
+        f"  {finding.title_vi}",
+        f"  {finding.title}",
+        f"Legal basis: {finding.legal_basis}",
+    ]
+    if finding.uncertain:
+        lines.append(f"Uncertain: {finding.uncertain}")
+    decision = finding.decision or "undecided"
+    if finding.decision:
+        decision += f" by {finding.decided_by} at {utc(finding.decided_at)}"
+    lines += [
+        f"State: {finding.state} since {utc(finding.state_at)}; decision: {decision}",
+        f"First seen {utc(finding.first_seen_at)}, last seen {utc(finding.last_seen_at)}",
+        "",
+        f"Reference sighting: {finding.url}",
+        f"  {finding.message}",
+        f"  snippet: {finding.evidence.get('snippet', '')}",
+        f"  CSS path: {finding.evidence.get('css_path') or '-'}",
+    ]
+    values = {k: v for k, v in finding.evidence.items() if k not in SHOWN_EVIDENCE}
+    if values:
+        lines.append("  values compared:")
+        lines += [f"    {key}: {json.dumps(value, ensure_ascii=False, default=str)}" for key, value in values.items()]
+    lines += ["", f"Sightings ({len(finding.sightings)}):"]
+    for sighting in finding.sightings:
+        mark = " (reference)" if sighting.id == finding.reference_sighting_id else ""
+        withdrawn = f" withdrawn {utc(sighting.withdrawn_at)}" if sighting.withdrawn_at else ""
+        lines.append(f"  #{sighting.id} {utc(sighting.seen_at)} snapshot {sighting.snapshot_id} {sighting.url}"
+                     f"{mark}{withdrawn}")
+        for artifact in artifact_records(sighting.snapshot, config):
+            lines.append(f"    {artifact['kind']}: {artifact['path']} sha256 {artifact['sha256']}")
+        if sighting.ad_id:
+            lines += _ad_chain(sighting.ad_id, sighting.snapshot)
+    lines += ["", "History:"]
+    for event in history(session, finding.id):
+        what = f"{event.field}: {event.old or '-'} -> {event.new or '-'}"
+        extra = "; ".join(x for x in (event.reason, event.note) if x)
+        lines.append(f"  {utc(event.at)} {event.actor} {what}" + (f" ({extra})" if extra else ""))
+    return lines
+
+
+def _ad_chain(ad_id: str, snapshot: PageSnapshot) -> list[str]:
+    lines = [f"    ad {ad_id}: {len(snapshot.redirect_chain)} hop(s) to {snapshot.final_url}"]
+    for number, hop in enumerate(snapshot.redirect_chain, 1):
+        lines.append(f"      {number}. {hop.get('url')} [{hop.get('status') or '-'} {hop.get('via')}] -> {hop.get('to')}")
+    return lines
+
+
+@findings.command("decide", context_settings=CONTEXT_SETTINGS)
+@click.argument("finding_id", type=int)
+@click.option("--as", "actor", required=True, metavar="USER", help="The reviewer deciding.")
+@click.option("--decision", required=True, type=click.Choice([*DECISIONS, "reopen"]),
+              help="confirmed, dismissed, escalated, or reopen (undecided again).")
+@click.option("--reason", help="For a dismissal: why (e.g. not-a-discount, exempt-goods, registered).")
+@click.option("--note", help="Free text kept with the decision.")
+@user_errors(DecisionError)
+def findings_decide(finding_id: int, actor: str, decision: str, reason: str | None, note: str | None) -> None:
+    """Record a reviewer's decision on a finding (kept in its history; the machine never changes it).
+
+    Example:
+
+    \b
+        ecwatch findings decide 12 --as lan.nguyen --decision confirmed --note "price history checked"
+    """
+    with database_session() as session:
+        event = decide(session, finding_id, None if decision == "reopen" else decision, actor=actor, note=note,
+                       reason=reason)
+    console.print(f"Finding {finding_id}: {event.old or 'undecided'} -> {event.new or 'undecided'} by {actor}",
+                  markup=False)
 
 
 COMMANDS = (findings,)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from . import crawl, db, demo, detect, export, findings, registry, schedule
+from . import crawl, db, demo, detect, export, findings, registry, rejudge, rules, schedule
 from .common import CONTEXT_SETTINGS
 
-COMMAND_MODULES = (crawl, demo, db, detect, findings, registry, export, schedule)
+COMMAND_MODULES = (crawl, demo, db, detect, findings, rejudge, registry, export, schedule, rules)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

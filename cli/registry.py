@@ -10,6 +10,7 @@ from detectors import RegistryFileError, read_registry_csv
 from storage.repository import save_registry_records
 
 from .common import CONTEXT_SETTINGS, console, database_session, user_errors
+from .rejudge import print_rejudge, rejudge_now
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -30,7 +31,8 @@ def registry_import(csv_file: Path) -> None:
     """Import records from a CSV (columns domain,record_id,kind,status[,company]).
 
     kind is notified|registered, status is active|revoked|pending. The whole file is
-    checked before anything is stored: one bad row stores nothing.
+    checked before anything is stored: one bad row stores nothing. The stored current pages of the
+    domains it names are then judged again, so their registration findings follow the registry.
 
     Example:
 
@@ -45,6 +47,8 @@ def registry_import(csv_file: Path) -> None:
     with database_session() as session:
         count = save_registry_records(session, records)
     console.print(f"Imported {count} registry records from {csv_file}", markup=False)
+    # Registration findings follow the registry without a re-crawl.
+    print_rejudge(rejudge_now({record.domain for record in records}))
 
 
 COMMANDS = (registry,)

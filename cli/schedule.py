@@ -177,7 +177,8 @@ def schedule_run_now(name: str) -> None:
     with database() as engine:
         run_id = runner.run_now(engine, name)
     if run_id is None:
-        console.print("Nothing to re-detect: every stored page is judged under the current rules.")
+        console.print("Nothing to re-detect: every current page is judged under the current rules "
+                      "(to judge them again anyway, e.g. after a registry change: ecwatch rejudge).")
         return
     status = print_run_summary(run_id)
     if status != "finished":

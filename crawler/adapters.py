@@ -1,4 +1,5 @@
-"""The one place where a Scrapy response becomes what the detectors read."""
+"""The one place where a Scrapy response becomes a snapshot item (what the judge reads) and the
+links the spider follows."""
 
 from __future__ import annotations
 
@@ -7,21 +8,39 @@ from typing import Any
 
 from scrapy.http import Response, TextResponse
 
-from detectors import parse_page
-from detectors.types import Page
+from detectors.page.model import looks_like_html
 
 from .items import PageSnapshotItem
 
 
-def response_to_page(response: Response) -> Page | None:
-    if not isinstance(response, TextResponse) or not _looks_like_html(response):
-        return None
-    return parse_page(response.body, response.url, encoding=response.encoding)
+def content_type(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    return value.decode("latin-1") if value else None
 
 
-def _looks_like_html(response: TextResponse) -> bool:
-    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
-    return "html" in content_type or (not content_type and b"<html" in response.body[:2048].lower())
+def is_html(response: Response) -> bool:
+    return isinstance(response, TextResponse) and looks_like_html(content_type(response), response.body)
+
+
+def page_links(response: Response) -> list[str]:
+    """The absolute targets of the page's ``<a href>``: a light read of the page, for the spider to
+    follow; the judge reads the page in full elsewhere."""
+    if not is_html(response):
+        return []
+    assert isinstance(response, TextResponse)
+    try:
+        hrefs = response.xpath("//a/@href").getall()
+    except ValueError:  # a body lxml cannot read at all
+        return []
+    links = []
+    for href in hrefs:
+        href = href.strip()
+        if href and not href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            try:
+                links.append(response.urljoin(href))
+            except ValueError:  # e.g. an invalid IPv6 literal
+                continue
+    return links
 
 
 def response_headers(response: Response) -> dict[str, Any]:
@@ -53,7 +72,7 @@ def _via(reason: object) -> str:
     return str(reason).replace(" ", "-")
 
 
-def snapshot_item(response: Response, page: Page | None, **extra: Any) -> PageSnapshotItem:
+def snapshot_item(response: Response, **extra: Any) -> PageSnapshotItem:
     request = response.request
     requested = (request.meta.get("redirect_urls") or [request.url])[0] if request else response.url
     return PageSnapshotItem(
@@ -63,7 +82,8 @@ def snapshot_item(response: Response, page: Page | None, **extra: Any) -> PageSn
         headers=response_headers(response),
         body=response.body,
         fetched_at=datetime.now(timezone.utc),
-        page=page,
+        content_type=content_type(response),
+        request=request,
         redirect_chain=redirect_chain(response),
         server_ip=str(response.ip_address) if response.ip_address else None,
         tls=_tls_details(response),

@@ -88,6 +88,14 @@ def choose_browser() -> BrowserChoice:
     raise BrowserNotFound(HOW_TO_GET_ONE)
 
 
+def browser_choice() -> BrowserChoice | None:
+    """The Chromium a crawl would drive, or None when there is none."""
+    try:
+        return choose_browser()
+    except BrowserNotFound:
+        return None
+
+
 def launch_options(headless: bool = True, host_map: dict[str, str] | None = None) -> dict[str, object]:
     choice = choose_browser()
     args = list(CHROMIUM_ARGS)
@@ -105,7 +113,7 @@ class BrowserAddon:
 
     def update_settings(self, settings: Settings) -> None:
         config = BrowserConfig.from_settings(settings)
-        if not (config.render.may_render() or config.evidence):
+        if not config.wanted:
             logger.info("Rendering and evidence are off (ECWATCH_RENDER=never, ECWATCH_EVIDENCE=0): no browser")
             return
         try:
@@ -115,7 +123,6 @@ class BrowserAddon:
             return
         handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
         playwright = {
-            "ECWATCH_BROWSER_FOUND": True,
             "DOWNLOAD_HANDLERS": {"http": handler, "https": handler},
             "PLAYWRIGHT_BROWSER_TYPE": "chromium",
             "PLAYWRIGHT_LAUNCH_OPTIONS": options,

@@ -29,7 +29,6 @@ class BrowserConfig:
 
     render: RenderPolicy
     evidence: bool  # screenshot, DOM and WARC for snapshots with findings
-    found: bool  # a Chromium was found (set by crawler.browser.BrowserAddon)
     pages: int  # open pages at once (PLAYWRIGHT_MAX_PAGES_PER_CONTEXT)
     navigation_timeout: float  # seconds, each page.goto / navigation
     settle_timeout: float  # seconds to wait for the network to go quiet after load
@@ -37,8 +36,12 @@ class BrowserConfig:
     screenshot_max_height: int  # pixels; taller pages are cut there
 
     @property
-    def usable(self) -> bool:
-        return self.found and (self.render.may_render() or self.evidence)
+    def wanted(self) -> bool:
+        """Whether this crawl may open a page in a browser at all."""
+        return self.render.may_render() or self.evidence
+
+    def usable_with(self, chromium_found: bool) -> bool:
+        return chromium_found and self.wanted
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> BrowserConfig:
@@ -50,7 +53,6 @@ class BrowserConfig:
         return cls(
             render=render,
             evidence=settings.getbool("ECWATCH_EVIDENCE", True),
-            found=settings.getbool("ECWATCH_BROWSER_FOUND", False),
             pages=_positive(settings, "ECWATCH_BROWSER_PAGES", 4, int),
             navigation_timeout=_positive(settings, "ECWATCH_NAVIGATION_TIMEOUT", 20.0, float),
             settle_timeout=_positive(settings, "ECWATCH_SETTLE_TIMEOUT", 3.0, float),
@@ -65,12 +67,11 @@ class EcwatchConfig:
     portal_url: str
     resolve_badges: bool
     detect_on: date | None
-    run_id: int | None
-    run_trigger: str
     max_pages_per_site: int
     host_map: dict[str, str]
     allow_private_targets: bool
     browser: BrowserConfig
+    progress_interval: float  # seconds between progress lines on stderr; 0: none
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> EcwatchConfig:
@@ -81,9 +82,8 @@ class EcwatchConfig:
             portal_url=str(settings.get("ECWATCH_PORTAL_URL") or "https://online.gov.vn").rstrip("/"),
             resolve_badges=settings.getbool("ECWATCH_RESOLVE_BADGES", True),
             detect_on=_parse_date(settings.get("ECWATCH_DETECT_ON")),
-            run_id=_parse_int("ECWATCH_RUN_ID", settings.get("ECWATCH_RUN_ID")),
-            run_trigger=str(settings.get("ECWATCH_RUN_TRIGGER") or "adhoc"),
-            max_pages_per_site=settings.getint("ECWATCH_MAX_PAGES_PER_SITE", 200),
+            max_pages_per_site=_positive(settings, "ECWATCH_MAX_PAGES_PER_SITE", 200, int),
+            progress_interval=_non_negative(settings, "ECWATCH_PROGRESS_INTERVAL", 5.0),
             host_map=parse_host_map(settings.get("ECWATCH_HOST_MAP")),
             allow_private_targets=settings.getbool("ECWATCH_ALLOW_PRIVATE_TARGETS", False),
             browser=BrowserConfig.from_settings(settings),
@@ -102,13 +102,15 @@ def _parse_date(value: object) -> date | None:
         raise ConfigError(f"ECWATCH_DETECT_ON must be YYYY-MM-DD, got {value!r}") from exc
 
 
-def _parse_int(name: str, value: object) -> int | None:
-    if value in (None, ""):
-        return None
+def _non_negative(settings: BaseSettings, name: str, default: float) -> float:
+    value = settings.get(name, default)
     try:
-        return int(str(value))
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number of seconds (0 or more), got {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name} must be a number of seconds (0 or more), got {value!r}")
+    return number
 
 
 def _positive(settings: BaseSettings, name: str, default: float, kind: type[float] | type[int]) -> Any:

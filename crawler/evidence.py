@@ -23,7 +23,8 @@ from playwright.async_api import Error as PlaywrightError
 
 from detectors import registrable_domain
 from storage.db import session_scope
-from storage.repository import detected_key, findings_needing_evidence
+from storage.findings import finding_key
+from storage.repository import findings_needing_evidence
 
 from .adapters import tls_from_browser
 from .browserpage import close_page, scroll_through, settle
@@ -34,10 +35,10 @@ from .warc import build_warc
 if TYPE_CHECKING:
     from playwright.async_api import Page
     from scrapy.crawler import Crawler
-    from sqlalchemy import Engine
 
-    from .config import BrowserConfig, EcwatchConfig
+    from .config import BrowserConfig
     from .recorder import DocumentRecorder
+    from .runtime import CrawlRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -74,14 +75,12 @@ class Evidence:
     redirect_chain: list[dict[str, Any]] = field(default_factory=list)
 
     def artifacts(self) -> dict[str, bytes]:
-        files = {"dom": self.dom, "screenshot": self.screenshot, "warc": self.warc}
-        if self.html is not None:
-            files["html"] = self.html
-        return files
+        # The document as the browser received it is in the WARC; the snapshot's "html" file stays the
+        # body that was judged, so a finding's snippet is always in the file it points to.
+        return {"dom": self.dom, "screenshot": self.screenshot, "warc": self.warc}
 
     def apply_to(self, item: PageSnapshotItem) -> None:
         item.artifacts.update(self.artifacts())
-        item.rendered = True
         item.captured_at = self.captured_at
         item.server_ip = self.server_ip or item.server_ip
         item.tls = self.tls or item.tls
@@ -141,15 +140,14 @@ async def visit_and_capture(crawler: Crawler, url: str, options: CaptureOptions)
 
 
 class EvidenceCollector:
-    """Used by ``DetectionPipeline`` once the detectors have run on a snapshot."""
+    """Used by ``JudgePipeline`` once a snapshot is judged."""
 
-    def __init__(self, config: EcwatchConfig, crawler: Crawler, engine: Engine) -> None:
-        self.config = config
-        self.browser = config.browser
+    def __init__(self, runtime: CrawlRuntime, crawler: Crawler) -> None:
+        self.runtime = runtime
+        self.browser = runtime.config.browser
         self.crawler = crawler
         self.stats = crawler.stats
-        self.engine = engine
-        self.options = CaptureOptions.from_config(config.browser)
+        self.options = CaptureOptions.from_config(runtime.config.browser)
         # Keys captured (or tried) in this crawl: pages arriving while a capture is under way,
         # and later pages of a site with a site-wide finding, do not start another one.
         self._attempted: set[str] = set()
@@ -157,14 +155,14 @@ class EvidenceCollector:
     async def collect(self, item: PageSnapshotItem) -> None:
         if not self.browser.evidence or not item.findings or "screenshot" in item.artifacts:
             return
-        if self.browser.render.mode_for(item.final_url) is RenderMode.NEVER:
+        if self.runtime.render_policy(self.crawler).mode_for(item.final_url) is RenderMode.NEVER:
             self.stats.inc_value("ecwatch/evidence/skipped/render_never")
             return
         keys = self._needing(item)
         if not keys:
             return
         self._attempted |= keys
-        if not self.browser.found:
+        if not self.runtime.browser_found:
             self._failed(item, "no_browser", "no Chromium for Playwright")
             return
         try:
@@ -178,12 +176,12 @@ class EvidenceCollector:
             self.stats.inc_value("ecwatch/evidence/settle_timeout")
 
     def _needing(self, item: PageSnapshotItem) -> set[str]:
-        domain = item.page.domain if item.page is not None else registrable_domain(item.final_url)
-        keys = {detected_key(f, domain, item.final_url) for f in item.findings} - self._attempted
+        domain = registrable_domain(item.final_url)
+        keys = {finding_key(f.rule, domain, f.subject) for f in item.findings} - self._attempted
         if not keys:
             self.stats.inc_value("ecwatch/evidence/skipped/seen_in_crawl")
             return set()
-        with session_scope(self.engine) as session:
+        with session_scope(self.runtime.engine) as session:
             needing = findings_needing_evidence(session, keys)
         if not needing:
             self.stats.inc_value("ecwatch/evidence/skipped/stored")

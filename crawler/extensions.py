@@ -12,10 +12,11 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from storage.db import make_engine, session_scope
+from storage.db import session_scope
+from storage.findings import reconcile_sites
 from storage.repository import finish_run, start_run
 
-from .config import EcwatchConfig
+from .runtime import CrawlRuntime
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -25,47 +26,48 @@ logger = logging.getLogger(__name__)
 
 
 class RunRecorder:
-    """Records the crawl run: arguments, start and end, status and statistics."""
+    """Records the crawl run: arguments, start and end, status, statistics, and what its findings did.
 
-    def __init__(self, config: EcwatchConfig, crawler: Crawler) -> None:
-        self.config = config
+    At the end, the findings of every site the run stored pages of are set open or gone by what the
+    sites' current pages show (``storage.findings.reconcile_sites``), and the run keeps, per rule, how
+    many were new, still open, reopened and gone.
+    """
+
+    def __init__(self, runtime: CrawlRuntime, crawler: Crawler) -> None:
+        self.runtime = runtime
         self.crawler = crawler
-        self.run_id: int | None = config.run_id
         self.log_path: str | None = crawler.settings.get("LOG_FILE")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunRecorder:
-        extension = cls(EcwatchConfig.from_settings(crawler.settings), crawler)
+        extension = cls(CrawlRuntime.of(crawler), crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
-        engine = make_engine(self.config.storage.database_url)
-        try:
-            with session_scope(engine) as session:
-                if self.run_id is None:
-                    arguments = getattr(getattr(spider, "arguments", None), "as_dict", lambda: {})()
-                    run = start_run(session, spider.name, arguments, trigger=self.config.run_trigger,
-                                    log_path=self.log_path)
-                    self.run_id = run.id
-        finally:
-            engine.dispose()
-        self.crawler.stats.set_value("ecwatch/run_id", self.run_id)
+        if self.runtime.run_id is not None:
+            return  # created by whoever started the crawl
+        arguments = getattr(getattr(spider, "arguments", None), "as_dict", lambda: {})()
+        with session_scope(self.runtime.engine) as session:
+            run = start_run(session, spider.name, arguments, trigger=self.runtime.trigger, log_path=self.log_path)
+            self.runtime.run_id = run.id
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.run_id is None:
-            return
-        stats = _jsonable(self.crawler.stats.get_stats())
-        stats["errors"] = int(stats.get("ecwatch/errors", 0)) + int(stats.get("log_count/ERROR", 0))
-        status = "finished" if reason == "finished" else "failed"
-        engine = make_engine(self.config.storage.database_url)
+        runtime = self.runtime
         try:
-            with session_scope(engine) as session:
-                finish_run(session, self.run_id, status=status, stats=stats,
-                           error=None if status == "finished" else f"crawl ended: {reason}")
+            if runtime.run_id is None:
+                return
+            stats = _jsonable(self.crawler.stats.get_stats())
+            stats["errors"] = int(stats.get("ecwatch/errors", 0)) + int(stats.get("log_count/ERROR", 0))
+            status = "finished" if reason == "finished" else "failed"
+            with session_scope(runtime.engine) as session:
+                reconcile_sites(session, runtime.site_ids, run_id=runtime.run_id, tally=runtime.tally)
+                run = finish_run(session, runtime.run_id, status=status, stats=stats,
+                                 error=None if status == "finished" else f"crawl ended: {reason}")
+                run.finding_summary = runtime.tally.summary()
         finally:
-            engine.dispose()
+            runtime.close()
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +87,7 @@ class ProgressReporter:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ProgressReporter:
-        interval = crawler.settings.getfloat("ECWATCH_PROGRESS_INTERVAL", 5.0)
+        interval = CrawlRuntime.of(crawler).config.progress_interval
         if interval <= 0:
             raise NotConfigured("ECWATCH_PROGRESS_INTERVAL is 0")
         extension = cls(crawler, interval)
@@ -109,9 +111,8 @@ class ProgressReporter:
               file=self.stream, flush=True)
 
     def _queue_size(self) -> int:
-        slot = getattr(self.crawler.engine, "_slot", None)
-        scheduler = getattr(slot, "scheduler", None)
+        scheduler = self.crawler.engine.scheduler if self.crawler.engine is not None else None
         try:
-            return len(scheduler) if scheduler is not None else 0
-        except TypeError:
+            return len(scheduler) if scheduler is not None else 0  # type: ignore[arg-type]
+        except TypeError:  # a scheduler that cannot count
             return 0

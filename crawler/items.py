@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from detectors.types import Finding, Page
+from detectors.judge import Judgement
 
 
 @dataclass
@@ -17,15 +17,20 @@ class PageSnapshotItem:
     headers: dict[str, Any]
     body: bytes
     fetched_at: datetime
-    page: Page | None = None  # None for non-HTML bodies
+    content_type: str | None = None
     rendered: bool = False
     redirect_chain: list[dict[str, Any]] = field(default_factory=list)
     server_ip: str | None = None
     tls: dict[str, Any] | None = None
     ad_id: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    rules_version: str | None = None  # of the rules that produced ``findings``
-    # evidence captured in the browser visit: kind ("html", "dom", "screenshot", "warc") -> bytes;
-    # without an "html" one, the body is stored as the html artifact
+    # The Scrapy request that fetched it, for a browser re-render when the judgement asks for one.
+    request: Any = field(default=None, repr=False)
+    judgement: Judgement | None = None  # set by the JudgePipeline
+    # Evidence files of the browser visit: kind ("dom", "screenshot", "warc") -> bytes. The judged body
+    # itself is always the snapshot's "html" file: what was judged is what a reviewer opens.
     artifacts: dict[str, bytes] = field(default_factory=dict)
     captured_at: datetime | None = None  # of the artifacts (UTC); None: fetched_at
+
+    @property
+    def findings(self) -> tuple[Any, ...]:
+        return self.judgement.findings if self.judgement is not None else ()

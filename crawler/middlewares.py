@@ -1,10 +1,11 @@
-"""Rendering on demand: the detectors signal, the crawler decides.
+"""Browser requests: which requests go to the browser, and how.
 
-``RenderOnDemandMiddleware`` (spider middleware) sees every snapshot a callback yields. On an
-``auto`` site, a page fetched over plain HTTP that ``detectors.needs_rendering`` flags (commerce
-signals but no readable price, or an empty application shell) is not stored: the same request
-goes out again marked ``ecwatch_render="discovery"`` and its rendered response goes through the
-same callback, so links are taken from the rendered DOM too.
+Rendering on demand (the detectors signal, the crawler decides) is decided by the judge pipeline
+(``crawler.pipelines.JudgePipeline``): on an ``auto`` site, a page fetched over plain HTTP whose
+judgement says a browser may show more (commerce signals but no readable price, or an empty
+application shell) is not stored: ``rerender_request`` sends the same request out again marked
+``ecwatch_render="discovery"``, and its rendered response goes through the same callback, so links
+are taken from the rendered DOM too.
 
 ``BrowserRequestMiddleware`` (downloader middleware) turns ``ecwatch_render`` into
 scrapy-playwright's meta (``playwright=True`` and friends), renders every page of ``always``
@@ -26,7 +27,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from ipaddress import ip_address
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
@@ -34,13 +35,11 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from scrapy_playwright.page import PageMethod
 
-from detectors import needs_rendering
-
 from .browserpage import CONTEXT_NAME, PageSetup, RouteGuard, close_page, context_kwargs, settle, settle_navigation
-from .config import EcwatchConfig
 from .items import PageSnapshotItem
 from .recorder import DocumentRecorder
-from .rendermode import RenderMode, RenderPolicy
+from .rendermode import RenderMode
+from .runtime import CrawlRuntime
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -51,11 +50,6 @@ logger = logging.getLogger(__name__)
 
 BROWSER_KINDS = frozenset({"discovery", "evidence", "visit"})
 STATIC_FALLBACK_FLAG = "ecwatch:static-fallback"
-
-
-def spider_policy(config: EcwatchConfig, crawler: Crawler) -> RenderPolicy:
-    """The settings' policy with the spider's seed-file modes (``render`` column) under it."""
-    return config.browser.render.with_sites(getattr(crawler.spider, "render_sites", None) or {})
 
 
 @dataclass(frozen=True)
@@ -69,9 +63,9 @@ class StaticCopy:
     ip: str | None
 
     @classmethod
-    def of(cls, response: Response) -> StaticCopy:
-        return cls(response.url, response.status, dict(response.headers), response.body,
-                   str(response.ip_address) if response.ip_address else None)
+    def of(cls, item: PageSnapshotItem) -> StaticCopy:
+        headers = {key.encode("latin-1"): [v.encode("latin-1") for v in values] for key, values in item.headers.items()}
+        return cls(item.final_url, item.status, headers, item.body, item.server_ip)
 
     def response(self, request: Request) -> Response:
         headers = Headers(self.headers)
@@ -80,67 +74,34 @@ class StaticCopy:
                    flags=[STATIC_FALLBACK_FLAG], ip_address=ip_address(self.ip) if self.ip else None)
 
 
-class RenderOnDemandMiddleware:
-    def __init__(self, config: EcwatchConfig, crawler: Crawler) -> None:
-        self.config = config
-        self.crawler = crawler
-        self._policy: RenderPolicy | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RenderOnDemandMiddleware:
-        return cls(EcwatchConfig.from_settings(crawler.settings), crawler)
-
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        for output in result:
-            yield self._render_if_needed(response, output)
-
-    async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        async for output in result:
-            yield self._render_if_needed(response, output)
-
-    def _render_if_needed(self, response: Response, output: Any) -> Any:
-        if not isinstance(output, PageSnapshotItem) or output.page is None or output.rendered:
-            return output
-        if response.meta.get("ecwatch_render") is not None:
-            return output  # rendered already, tried and failed, or explicitly static
-        if self._mode(output.final_url) is not RenderMode.AUTO or not needs_rendering(output.page):
-            return output
-        stats = self.crawler.stats
-        if not self.config.browser.found:
-            stats.inc_value("ecwatch/render/unavailable")
-            return output
-        if response.request is None:
-            return output
-        stats.inc_value("ecwatch/render/on_demand")
-        logger.debug("Rendering %s: the detectors say the browser may show more", response.url)
-        meta = {**response.meta, "ecwatch_render": "discovery", "ecwatch_static": StaticCopy.of(response)}
-        return response.request.replace(url=response.url, meta=meta, dont_filter=True)
-
-    def _mode(self, url: str) -> RenderMode:
-        if self._policy is None:
-            self._policy = spider_policy(self.config, self.crawler)
-        return self._policy.mode_for(url)
+def rerender_request(item: PageSnapshotItem) -> Request | None:
+    """The request of ``item`` again, for the browser; its plain response is kept for a failed render."""
+    request = item.request
+    if request is None:
+        return None
+    meta = {**request.meta, "ecwatch_render": "discovery", "ecwatch_static": StaticCopy.of(item)}
+    return request.replace(url=item.final_url, meta=meta, dont_filter=True)
 
 
 class BrowserRequestMiddleware:
-    def __init__(self, config: EcwatchConfig, crawler: Crawler) -> None:
-        self.config = config
+    def __init__(self, runtime: CrawlRuntime, crawler: Crawler) -> None:
+        config = runtime.config
+        self.runtime = runtime
         self.browser = config.browser
         self.crawler = crawler
         self.stats = crawler.stats
         self.guard = RouteGuard(config.allow_private_targets, config.host_map, crawler.stats)
         self.context_kwargs = context_kwargs(str(crawler.settings.get("USER_AGENT") or ""))
-        self._policy: RenderPolicy | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserRequestMiddleware:
-        return cls(EcwatchConfig.from_settings(crawler.settings), crawler)
+        return cls(CrawlRuntime.of(crawler), crawler)
 
     def process_request(self, request: Request) -> None:
         kind = self._kind(request)
         if kind is None or request.meta.get("playwright"):
             return None  # plain HTTP, or already prepared (a retry)
-        if not self.browser.found:
+        if not self.runtime.browser_found:
             self.stats.inc_value("ecwatch/render/unavailable")
             if kind != "discovery":
                 raise IgnoreRequest("no Chromium for Playwright: this request needs the browser")
@@ -182,15 +143,10 @@ class BrowserRequestMiddleware:
             return str(kind)
         if kind is not None or _never_rendered(request):
             return None
-        if self._mode(request.url) is RenderMode.ALWAYS:
+        if self.runtime.render_policy(self.crawler).mode_for(request.url) is RenderMode.ALWAYS:
             request.meta["ecwatch_render"] = "discovery"
             return "discovery"
         return None
-
-    def _mode(self, url: str) -> RenderMode:
-        if self._policy is None:
-            self._policy = spider_policy(self.config, self.crawler)
-        return self._policy.mode_for(url)
 
     def _browser_meta(self, kind: str) -> dict[str, Any]:
         meta: dict[str, Any] = {

@@ -55,12 +55,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.netpolicy.PrivateTargetGuard": 50,
     "crawler.middlewares.BrowserRequestMiddleware": 60,
 }
-SPIDER_MIDDLEWARES = {
-    # Closest to the engine: its re-render requests skip the depth count of the page they re-fetch.
-    "crawler.middlewares.RenderOnDemandMiddleware": 10,
-}
 ITEM_PIPELINES = {
-    "crawler.pipelines.DetectionPipeline": 300,
+    "crawler.pipelines.JudgePipeline": 300,
     "crawler.pipelines.StoragePipeline": 800,
 }
 EXTENSIONS = {
@@ -77,8 +73,6 @@ ECWATCH_PORTAL_URL = os.environ.get("ECWATCH_PORTAL_URL", "https://online.gov.vn
 ECWATCH_RESOLVE_BADGES = True
 ECWATCH_MAX_PAGES_PER_SITE = 200
 ECWATCH_DETECT_ON = ""  # YYYY-MM-DD; "" = today in Asia/Ho_Chi_Minh
-ECWATCH_RUN_ID = os.environ.get("ECWATCH_RUN_ID", "")  # a run row created by the scheduler
-ECWATCH_RUN_TRIGGER = os.environ.get("ECWATCH_RUN_TRIGGER", "adhoc")
 ECWATCH_PROGRESS_INTERVAL = 5.0  # seconds; 0 disables progress lines
 
 # --- browser: rendering and evidence (docs/rendering.md) -------------------------------------

@@ -12,10 +12,16 @@ its ``id``, e.g. to switch on 24/11 once its status as a holiday is confirmed.
 A window with ``enabled = false`` never suppresses a finding, but when it covers
 the judged date the finding says so in its ``uncertain`` field: the reviewer
 learns that the date *may* be inside a window.
+
+A calendar also knows its *coverage*: the years for which it lists state programmes
+(Vietnam Grand Sale, Online Friday...), Tết windows and statutory holidays. A date in a
+year without state-programme entries may be inside a programme nobody has entered yet;
+``Calendar.gap_note`` says so, and the capped rules carry it (``Rulebook.rule_on``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -23,13 +29,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["Calendar", "CalendarError", "Window", "load_calendar", "parse_calendar"]
+__all__ = ["COVERAGE_KINDS", "Calendar", "CalendarError", "Window", "load_calendar", "parse_calendar"]
 
 CONFIDENCE_MARKS = ("P", "S2", "S1", "U")  # legal-rules.md marks, strongest first
 WINDOW_KINDS = ("tet", "holiday", "state-program", "provincial", "other")
 _SCOPE_RE = re.compile(r"^(national|province:[0-9A-Za-z_-]+)$")
 _REQUIRED = ("id", "name", "scope", "start", "end", "source_decision", "confidence")
 _OPTIONAL = ("kind", "enabled", "note")
+# The kinds of national windows whose coverage by year the calendar reports, with what a gap means.
+COVERAGE_KINDS = {
+    "state-program": "state concentrated-promotion programmes (Vietnam Grand Sale, Online Friday...)",
+    "tet": "Tết window",
+    "holiday": "statutory-holiday windows",
+}
 
 
 class CalendarError(ValueError):
@@ -88,6 +100,32 @@ class Calendar:
         return tuple(
             w for w in self.windows if not w.enabled and w.covers(day) and w.applies_to(provinces)
         )
+
+    @functools.cached_property
+    def coverage(self) -> dict[str, tuple[int, ...]]:
+        """For each of ``COVERAGE_KINDS``, the years it has national rows for (enabled or not: an
+        unconfirmed row still shows someone looked). A programme counts for the year it starts
+        in (Vietnam Grand Sale 2025 runs into January 2026 but says nothing about 2026's), a
+        Tết window for the year of its Tết."""
+        years: dict[str, set[int]] = {kind: set() for kind in COVERAGE_KINDS}
+        for w in self.windows:
+            if w.kind in years and w.scope == "national":
+                years[w.kind].add(w.end.year if w.kind == "tet" else w.start.year)
+        return {kind: tuple(sorted(found)) for kind, found in years.items()}
+
+    def missing_on(self, day: date) -> tuple[str, ...]:
+        """The ``COVERAGE_KINDS`` the calendar has no rows for in ``day``'s year."""
+        return tuple(kind for kind, years in self.coverage.items() if day.year not in years)
+
+    def gap_note(self, day: date) -> str | None:
+        """Words for a finding's ``uncertain`` field when ``day``'s year is not covered, else None."""
+        missing = self.missing_on(day)
+        if not missing:
+            return None
+        names = [COVERAGE_KINDS[kind] for kind in missing]
+        what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        return (f"The calendar lists no {what} for {day.year}: a concentrated-promotion window not yet entered "
+                f"may cover {day:%d/%m/%Y}, and inside one this flag lapses (the cap is lifted) [U].")
 
 
 def load_calendar(paths: Sequence[str | Path]) -> Calendar:

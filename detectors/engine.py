@@ -17,6 +17,7 @@ from detectors.rules.base import Check, RuleRun
 from detectors.rules.discount import check_discounts, check_gifts
 from detectors.rules.info import check_promotion_info
 from detectors.rules.lucky import check_lottery_results, check_lucky_draws
+from detectors.rules.notify import check_notification
 from detectors.rules.platform import check_badges, check_registration
 from detectors.types import Context, Finding, Page
 
@@ -33,13 +34,14 @@ PROMOTION_CHECKS: tuple[Check, ...] = (
     check_lucky_draws,
     check_lottery_results,
     check_promotion_info,
+    check_notification,
 )
 CHECKS: tuple[Check, ...] = SITE_CHECKS + PROMOTION_CHECKS
 # The rule ids the checks above can emit: every one needs rows in detectors/rules/*.toml.
 IMPLEMENTED_RULES = frozenset({
     "ECOM-NOTIFY-MISSING", "ECOM-REG-MISSING", "ECOM-BADGE-FAKE", "ECOM-BADGE-TYPE", "ECOM-FOREIGN",
     "PROMO-DISC-50", "PROMO-GIFT-50", "PROMO-BANNED-GOODS", "PROMO-LUCKY-REG", "PROMO-LUCKY-LOTTERY",
-    "PROMO-INFO-MISSING",
+    "PROMO-INFO-MISSING", "PROMO-NOTIFY",
 })
 PUBLISHER_NOTE = "the page publishes (news, blog, price comparison, link hub) and sells nothing itself: " \
     "its prices, goods and draws are quoted, not promoted by this site"

@@ -5,6 +5,12 @@ thresholds changed in 2024–2026 and one (Decree 239/2026) is unverified. The s
 ``id`` may appear in several rows with non-overlapping ``valid_from``/``valid_to``
 ranges: the engine picks the row in force on ``Context.on``.
 
+A row may say that a concentrated-promotion window lifts its cap (``lifted_in_windows``):
+``Rulebook.rule_on`` then adds to the row's ``uncertain`` text the calendar's gap for the
+day judged (no state programmes listed for that year), so the finding says the calendar
+cannot rule a window out instead of staying silent. A row whose check needs more than one
+page (``requires = "price-history"``) is data the engine does not run yet.
+
 Environment overrides are read only from a mapping the caller passes
 (``load_rulebook(environ=os.environ)``), never at import time:
 
@@ -19,7 +25,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -30,6 +36,8 @@ from detectors.types import Severity
 
 __all__ = [
     "BUNDLED_RULES_DIR",
+    "CONFIDENCE_MARKS",
+    "REQUIREMENTS",
     "Rule",
     "Rulebook",
     "RulebookError",
@@ -44,8 +52,15 @@ ENV_RULES_DIR = "ECWATCH_RULES_DIR"
 ENV_CALENDAR_FILE = "ECWATCH_CALENDAR_FILE"
 
 _REQUIRED = ("id", "title_en", "title_vi", "legal_basis", "severity")
-_OPTIONAL = ("enabled", "valid_from", "valid_to", "uncertain", "thresholds", "note")
-_STRINGS = ("id", "title_en", "title_vi", "legal_basis", "severity", "uncertain", "note")
+_OPTIONAL = ("enabled", "valid_from", "valid_to", "uncertain", "thresholds", "note", "confidence", "requires",
+             "lifted_in_windows")
+_STRINGS = ("id", "title_en", "title_vi", "legal_basis", "severity", "uncertain", "note", "confidence", "requires")
+_BOOLS = ("enabled", "lifted_in_windows")
+# The research's confidence marks (shared/legal-rules.md, legal-update-2026-12.md), strongest first;
+# "P*" is the full text read in an unofficial transcription.
+CONFIDENCE_MARKS = ("P", "P*", "S2", "S1", "U")
+# What a check may need beyond one page; such rows are data the engine does not run yet.
+REQUIREMENTS = {"price-history": "needs a price history across crawls, which a single page does not give"}
 
 
 class RulebookError(ValueError):
@@ -67,6 +82,10 @@ class Rule:
     uncertain: str | None = None
     thresholds: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    confidence: str | None = None  # one of CONFIDENCE_MARKS
+    requires: str | None = None  # a key of REQUIREMENTS
+    lifted_in_windows: bool = False  # a concentrated-promotion window lifts this cap
+    note: str | None = None
 
     def in_force(self, day: date) -> bool:
         if self.valid_from is not None and day < self.valid_from:
@@ -100,11 +119,23 @@ class Rulebook:
     files: tuple[str, ...] = ()
 
     def rule_on(self, rule_id: str, day: date) -> Rule | None:
-        """The enabled row of ``rule_id`` in force on ``day``, if any."""
-        for rule in self.rules:
-            if rule.id == rule_id and rule.in_force(day):
-                return rule if rule.enabled else None
-        return None
+        """The enabled row of ``rule_id`` in force on ``day``, if any, with the calendar's gap for
+        ``day`` added to its ``uncertain`` text when a window would lift its cap."""
+        row = self.row_on(rule_id, day)
+        if row is None or not row.enabled:
+            return None
+        gap = self.calendar.gap_note(day) if row.lifted_in_windows else None
+        if gap is None:
+            return row
+        return replace(row, uncertain=" ".join(n for n in (row.uncertain, gap) if n))
+
+    def row_on(self, rule_id: str, day: date) -> Rule | None:
+        """The row of ``rule_id`` dated for ``day``, enabled or not, as written in its file."""
+        return next((r for r in self.rules if r.id == rule_id and r.in_force(day)), None)
+
+    def history(self, rule_id: str) -> tuple[Rule, ...]:
+        """Every row of ``rule_id``, oldest first."""
+        return tuple(sorted((r for r in self.rules if r.id == rule_id), key=lambda r: r.valid_from or date.min))
 
     def ids(self) -> frozenset[str]:
         return frozenset(rule.id for rule in self.rules)
@@ -184,9 +215,15 @@ def _rule(row: Any, where: str) -> Rule:
     except ValueError:
         choices = "|".join(s.value for s in Severity)
         raise RulebookError(f"{label}: key 'severity': expected {choices}, got {row['severity']!r}") from None
-    enabled = row.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise RulebookError(f"{label}: key 'enabled': expected true or false")
+    for key in _BOOLS:
+        if key in row and not isinstance(row[key], bool):
+            raise RulebookError(f"{label}: key '{key}': expected true or false")
+    if row.get("confidence", CONFIDENCE_MARKS[0]) not in CONFIDENCE_MARKS:
+        raise RulebookError(f"{label}: key 'confidence': expected one of {'|'.join(CONFIDENCE_MARKS)}, "
+                            f"got {row['confidence']!r}")
+    if row.get("requires", next(iter(REQUIREMENTS))) not in REQUIREMENTS:
+        raise RulebookError(f"{label}: key 'requires': expected one of {'|'.join(REQUIREMENTS)}, "
+                            f"got {row['requires']!r}")
     valid_from, valid_to = _date(row, "valid_from", label), _date(row, "valid_to", label)
     if valid_from and valid_to and valid_to < valid_from:
         raise RulebookError(f"{label}: key 'valid_to': {valid_to} is before valid_from {valid_from}")
@@ -196,9 +233,11 @@ def _rule(row: Any, where: str) -> Rule:
     _check_thresholds(thresholds, label)
     return Rule(
         id=row["id"], title_en=row["title_en"], title_vi=row["title_vi"],
-        legal_basis=row["legal_basis"], severity=severity, enabled=enabled,
+        legal_basis=row["legal_basis"], severity=severity, enabled=row.get("enabled", True),
         valid_from=valid_from, valid_to=valid_to, uncertain=row.get("uncertain") or None,
-        thresholds=dict(thresholds), source=where,
+        thresholds=dict(thresholds), source=where, confidence=row.get("confidence"),
+        requires=row.get("requires"), lifted_in_windows=row.get("lifted_in_windows", False),
+        note=row.get("note") or None,
     )
 
 

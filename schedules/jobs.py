@@ -5,7 +5,7 @@ arguments, so these functions stay at module level and take only plain values. T
 storage configuration (``ECWATCH_DATA_DIR``, ``ECWATCH_DATABASE_URL``) when they run, so no
 database password is ever pickled into the job store.
 
-A crawl runs in a child process, ``python -m cli.main crawl ...``: Scrapy's reactor cannot be
+A crawl runs in a child process, ``python -m crawler.run ...``: Scrapy's reactor cannot be
 restarted in a long-lived process, and a crashed crawl must not take the scheduler with it.
 """
 
@@ -42,8 +42,7 @@ TAIL_LINES = 15
 TAIL_CHARS = 3000
 
 # Settings the job sets itself; a schedule may not override them (``check_settings``).
-RESERVED_SETTINGS = frozenset({"ECWATCH_RUN_ID", "ECWATCH_RUN_TRIGGER", "LOG_FILE", "ECWATCH_DATA_DIR",
-                               "ECWATCH_DATABASE_URL"})
+RESERVED_SETTINGS = frozenset({"LOG_FILE", "ECWATCH_DATA_DIR", "ECWATCH_DATABASE_URL"})
 
 _stopping = threading.Event()
 
@@ -149,11 +148,12 @@ class CrawlSpec:
     trigger: str = ""
 
     def command(self, run_id: int, log_path: Path) -> list[str]:
-        # Our bound first so a schedule may tighten it; the run's identity last so nothing overrides it.
+        # Our bound first so a schedule may tighten it; the log file last so nothing overrides it.
         settings = {"CLOSESPIDER_TIMEOUT": f"{self.time_limit + STOP_GRACE:g}", **self.settings,
-                    "ECWATCH_RUN_ID": str(run_id), "ECWATCH_RUN_TRIGGER": self.trigger,
                     "LOG_FILE": str(log_path)}
-        command = [sys.executable, "-m", "cli.main", "crawl", self.spider, "--seeds", self.seeds]
+        # The crawler's own entry point: this layer reaches the crawler only through a process.
+        command = [sys.executable, "-m", "crawler.run", self.spider, "--seeds", self.seeds,
+                   "--run-id", str(run_id), "--trigger", self.trigger]
         for key, value in settings.items():
             command += ["-s", f"{key}={value}"]
         return command
@@ -180,13 +180,23 @@ def run_locked(engine: Engine, config: StorageConfig, job: ChildRun) -> int:
         outcome = _run_child(job.command(run_id, log_path), _child_env(config), log_path, job.time_limit)
         status = _record_outcome(engine, run_id, outcome, log_path, job)
         logger.log(logging.INFO if status == "finished" else logging.ERROR,
-                   "%s: run %d %s (exit status %s)", job.lock, run_id, status, outcome.exit_status)
+                   "%s: run %d %s (exit status %s); findings %s", job.lock, run_id, status, outcome.exit_status,
+                   _findings_line(engine, run_id))
     except BaseException as exc:
         _record_crash(engine, run_id, exc)
         raise
     finally:
         release(engine, job.lock, owner)
     return run_id
+
+
+def _findings_line(engine: Engine, run_id: int) -> str:
+    """Per rule: new, still open, reopened, gone (the run's ``finding_summary``)."""
+    with session_scope(engine) as session:
+        summary = session.get_one(CrawlRun, run_id).finding_summary or {}
+    parts = [f"{rule} {c.get('new', 0)} new/{c.get('still_open', 0)} still open/{c.get('reopened', 0)} reopened/"
+             f"{c.get('gone', 0)} gone" for rule, c in sorted(summary.items())]
+    return "; ".join(parts) or "none"
 
 
 def lock_name(schedule: str) -> str:

@@ -117,8 +117,8 @@ def finding_row(finding: Finding, artifact_path: ArtifactPath) -> dict[str, Any]
         "message": finding.message,
         "evidence": finding.evidence,
         "status": finding.status,
-        "reviewer": finding.reviewer,
-        "note": finding.note,
+        "reviewer": finding.decided_by,
+        "note": finding.decision_note,
     }
     by_kind = {artifact.kind: artifact for artifact in finding.snapshot.artifacts}
     for kind in ARTIFACT_KINDS:

@@ -76,11 +76,16 @@ class CrawlRun(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     log_path: Mapped[str | None] = mapped_column(Text, default=None)
     exit_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Per rule: findings new in this run, still open, gone, reopened ({"PROMO-DISC-50": {"new": 1, ...}}).
+    finding_summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class PageSnapshot(Base):
     __tablename__ = "page_snapshots"
-    __table_args__ = (Index("ix_snapshots_body_sha256", "body_sha256"),)
+    __table_args__ = (
+        Index("ix_snapshots_body_sha256", "body_sha256"),
+        Index("ix_snapshots_site_url_fetched", "site_id", "final_url", "fetched_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True)
@@ -99,6 +104,9 @@ class PageSnapshot(Base):
     tls: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     ad_id: Mapped[str | None] = mapped_column(String(128), default=None)
     detected_rules_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    # How the last judgement went: judged | not_html | not_judged (with why in judge_note).
+    judge_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    judge_note: Mapped[str | None] = mapped_column(Text, default=None)
 
     site: Mapped[Site] = relationship()
     artifacts: Mapped[list[Artifact]] = relationship(back_populates="snapshot", cascade="all, delete-orphan")
@@ -122,32 +130,122 @@ class Artifact(Base):
 
 
 class Finding(Base):
+    """One (rule, subject) on one site: a flag for a reviewer, with every snapshot that showed it.
+
+    What the machine observed (``state``: open while the site's current pages show it, gone when
+    they no longer do) is kept apart from what a reviewer decided (``decision``): the machine never
+    overwrites a decision, and every change of either is a ``FindingEvent``. URL, snippet, values
+    and files always come from one sighting, the ``reference`` (the first fully captured one).
+    """
+
     __tablename__ = "findings"
-    __table_args__ = (Index("ix_findings_rule_status", "rule", "status"),)
+    __table_args__ = (
+        Index("ix_findings_rule_state", "rule", "state"),
+        Index("ix_findings_site_rule", "site_id", "rule"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("page_snapshots.id"), index=True)
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)  # sha256(rule, site domain, subject)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     rule: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(Text)
+    title_vi: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text)
-    message: Mapped[str] = mapped_column(Text)
-    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     uncertain: Mapped[str | None] = mapped_column(Text, default=None)
-    url: Mapped[str] = mapped_column(Text)
-    ad_id: Mapped[str | None] = mapped_column(String(128), default=None)
-    observed_at: Mapped[datetime] = mapped_column(default=utcnow)  # first observation
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # open -> confirmed | dismissed by a reviewer; retracted when a rules fix no longer raises it
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    reviewer: Mapped[str | None] = mapped_column(String(128), default=None)
-    note: Mapped[str | None] = mapped_column(Text, default=None)
     rules_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | gone
+    state_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The snapshot that no longer showed it, when gone.
+    gone_snapshot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("page_snapshots.id", ondelete="SET NULL"), default=None)
+    decision: Mapped[str | None] = mapped_column(String(16), default=None)  # confirmed | dismissed | escalated
+    decided_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision_note: Mapped[str | None] = mapped_column(Text, default=None)
+    reference_sighting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("finding_sightings.id", use_alter=True, name="fk_findings_reference_sighting",
+                   ondelete="SET NULL"), default=None)
 
     site: Mapped[Site] = relationship()
+    reference: Mapped[Sighting | None] = relationship(foreign_keys=[reference_sighting_id], post_update=True)
+    sightings: Mapped[list[Sighting]] = relationship(
+        back_populates="finding", foreign_keys="Sighting.finding_id", order_by="Sighting.seen_at",
+        cascade="all, delete-orphan")
+
+    # What every view of a finding shows comes from its reference sighting, never a mix.
+    @property
+    def url(self) -> str:
+        return self.reference.url if self.reference else ""
+
+    @property
+    def message(self) -> str:
+        return self.reference.message if self.reference else ""
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return self.reference.evidence if self.reference else {}
+
+    @property
+    def ad_id(self) -> str | None:
+        return self.reference.ad_id if self.reference else None
+
+    @property
+    def snapshot(self) -> PageSnapshot | None:
+        return self.reference.snapshot if self.reference else None
+
+    @property
+    def observed_at(self) -> datetime:
+        return self.first_seen_at
+
+    @property
+    def status(self) -> str:
+        """One word for scripts and the CSV: the decision if a reviewer made one, else the state."""
+        return self.decision or self.state
+
+
+class Sighting(Base):
+    """A snapshot that showed a finding: its URL, the exact snippet and CSS path in it, the values compared."""
+
+    __tablename__ = "finding_sightings"
+    __table_args__ = (UniqueConstraint("finding_id", "snapshot_id", name="uq_sighting_finding_snapshot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("page_snapshots.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)  # the snapshot's final URL
+    seen_at: Mapped[datetime] = mapped_column()  # when the snapshot was fetched
+    message: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)  # snippet, css_path, values compared
+    ad_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    rules_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Set when a later judgement of the same snapshot (new rules) no longer raises the finding.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    finding: Mapped[Finding] = relationship(back_populates="sightings", foreign_keys=[finding_id])
     snapshot: Mapped[PageSnapshot] = relationship()
+
+
+class FindingEvent(Base):
+    """One change of a finding's machine state or of its reviewer decision: the audit trail."""
+
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    field: Mapped[str] = mapped_column(String(16))  # state | decision
+    old: Mapped[str | None] = mapped_column(String(16), default=None)
+    new: Mapped[str | None] = mapped_column(String(16), default=None)
+    actor: Mapped[str] = mapped_column(String(128))  # "ecwatch" for the machine, else the reviewer
+    reason: Mapped[str | None] = mapped_column(String(64), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("page_snapshots.id", ondelete="SET NULL"),
+                                                    default=None)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"), default=None)
 
 
 class RegistryRecordRow(Base):

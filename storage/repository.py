@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
@@ -10,15 +9,10 @@ from typing import Any, Iterable, Iterator, Sequence
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from detectors.types import Finding as DetectedFinding
 from detectors.types import RegistryRecord
 
 from .blobs import StoredBlob
-from .models import Artifact, CrawlRun, Finding, PageSnapshot, RegistryRecordRow, Site, utcnow
-
-# A finding a reviewer has decided on is never reopened or retracted by the machine.
-REVIEWED_STATUSES = frozenset({"confirmed", "dismissed"})
-
+from .models import Artifact, CrawlRun, Finding, PageSnapshot, RegistryRecordRow, Sighting, Site, utcnow
 
 def get_or_create_site(session: Session, domain: str) -> Site:
     site = session.scalar(select(Site).where(Site.domain == domain))
@@ -51,8 +45,8 @@ def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, A
         run.stats = stats
     run.pages = session.scalar(select(func.count()).where(PageSnapshot.run_id == run_id)) or 0
     run.findings = session.scalar(
-        select(func.count(func.distinct(Finding.id)))
-        .join(PageSnapshot, Finding.snapshot_id == PageSnapshot.id)
+        select(func.count(func.distinct(Sighting.finding_id)))
+        .join(PageSnapshot, Sighting.snapshot_id == PageSnapshot.id)
         .where(PageSnapshot.run_id == run_id)
     ) or 0
     run.errors = int((stats or run.stats or {}).get("errors", run.errors) or 0)
@@ -122,128 +116,47 @@ def attach_artifact(session: Session, snapshot: PageSnapshot, kind: str, blob: S
 # --- findings -----------------------------------------------------------------------------
 
 
-def dedup_key(rule: str, where: str, subject: str) -> str:
-    """``where`` is the page URL, or the site's domain for a site-wide finding."""
-    return hashlib.sha256(f"{rule}\x1f{where}\x1f{subject}".encode()).hexdigest()
-
-
-def detected_key(detected: DetectedFinding, domain: str, url: str) -> str:
-    """The ``dedup_key`` a detected finding gets on the page ``url`` of the site ``domain``."""
-    return dedup_key(detected.rule, domain if detected.scope == "site" else url, detected.subject)
-
-
 def findings_needing_evidence(session: Session, keys: Iterable[str], kind: str = "screenshot") -> set[str]:
-    """Those of ``keys`` with no stored finding yet, or whose finding's snapshot has no ``kind`` artifact."""
+    """Those finding keys with no stored finding yet, or whose reference sighting's snapshot has no ``kind`` file."""
     wanted = set(keys)
     if not wanted:
         return set()
     covered = (select(Finding.dedup_key)
-               .join(Artifact, Artifact.snapshot_id == Finding.snapshot_id)
+               .join(Sighting, Sighting.id == Finding.reference_sighting_id)
+               .join(Artifact, Artifact.snapshot_id == Sighting.snapshot_id)
                .where(Finding.dedup_key.in_(wanted), Artifact.kind == kind))
     return wanted - set(session.scalars(covered))
-
-
-def adopt_evidence(session: Session, snapshot: PageSnapshot, finding_ids: Iterable[int],
-                   kind: str = "screenshot") -> int:
-    """Point those findings whose snapshot has no ``kind`` artifact at ``snapshot``, which has one.
-
-    A finding first seen without a browser keeps its first observation date but gets the later,
-    complete evidence. Returns how many findings moved.
-    """
-    ids = set(finding_ids)
-    if not ids:
-        return 0
-    with_kind = select(Artifact.snapshot_id).where(Artifact.kind == kind)
-    moved = 0
-    for row in session.scalars(select(Finding).where(Finding.id.in_(ids), Finding.snapshot_id.not_in(with_kind))):
-        if row.snapshot_id != snapshot.id:
-            row.snapshot_id = snapshot.id
-            moved += 1
-    session.flush()
-    return moved
-
-
-@dataclass
-class FindingsSaved:
-    new: int = 0
-    updated: int = 0
-    retracted: int = 0
-    ids: list[int] = field(default_factory=list)
-
-
-def save_findings(session: Session, snapshot: PageSnapshot, findings: Iterable[DetectedFinding],
-                  rules_version: str | None = None, *, retract_missing: bool = False) -> FindingsSaved:
-    """Store what the detectors found on a snapshot, updating rather than duplicating.
-
-    With ``retract_missing`` (re-detection), open findings of this snapshot that the rules
-    no longer raise are marked ``retracted``; reviewed ones are left as the reviewer set them.
-    """
-    saved = FindingsSaved()
-    seen_keys: set[str] = set()
-    now = utcnow()
-    for detected in findings:
-        key = detected_key(detected, snapshot.site.domain, snapshot.final_url)
-        if key in seen_keys:
-            continue
-        seen_keys.add(key)
-        row = session.scalar(select(Finding).where(Finding.dedup_key == key))
-        if row is None:
-            row = Finding(dedup_key=key, snapshot_id=snapshot.id, site_id=snapshot.site_id, url=snapshot.final_url,
-                          ad_id=snapshot.ad_id, observed_at=snapshot.fetched_at)
-            session.add(row)
-            saved.new += 1
-        else:
-            saved.updated += 1
-            if row.status == "retracted":
-                row.status = "open"
-            row.ad_id = row.ad_id or snapshot.ad_id  # also seen behind an ad: keep which one
-        _copy_detected(row, detected, rules_version)
-        row.last_seen_at = max(row.last_seen_at or now, snapshot.fetched_at)
-        session.flush()
-        saved.ids.append(row.id)
-    if retract_missing:
-        stale = select(Finding).where(Finding.snapshot_id == snapshot.id, Finding.status == "open")
-        for row in session.scalars(stale):
-            if row.dedup_key not in seen_keys:
-                row.status = "retracted"
-                row.rules_version = rules_version
-                saved.retracted += 1
-    snapshot.detected_rules_version = rules_version
-    return saved
-
-
-def _copy_detected(row: Finding, detected: DetectedFinding, rules_version: str | None) -> None:
-    row.rule = detected.rule
-    row.severity = detected.severity.value
-    row.title = detected.title
-    row.legal_basis = detected.legal_basis
-    row.message = detected.message
-    row.evidence = dict(detected.evidence)
-    row.uncertain = detected.uncertain
-    row.rules_version = rules_version
 
 
 @dataclass(frozen=True)
 class FindingFilter:
     rule: str | None = None
     site: str | None = None
-    status: str | None = None
+    status: str | None = None  # a state (open, gone) or a decision (confirmed, dismissed, escalated, undecided)
     since: datetime | None = None
     ids: tuple[int, ...] = ()
 
 
+STATES = ("open", "gone")
+
+
 def findings_query(flt: FindingFilter) -> Select[tuple[Finding]]:
     query = select(Finding).join(Site, Finding.site_id == Site.id).options(
-        selectinload(Finding.site), selectinload(Finding.snapshot).selectinload(PageSnapshot.artifacts)
+        selectinload(Finding.site),
+        selectinload(Finding.reference).selectinload(Sighting.snapshot).selectinload(PageSnapshot.artifacts),
     )
     if flt.rule:
         query = query.where(Finding.rule == flt.rule)
     if flt.site:
         query = query.where(Site.domain == flt.site)
-    if flt.status:
-        query = query.where(Finding.status == flt.status)
+    if flt.status in STATES:
+        query = query.where(Finding.state == flt.status)
+    elif flt.status == "undecided":
+        query = query.where(Finding.decision.is_(None))
+    elif flt.status:
+        query = query.where(Finding.decision == flt.status)
     if flt.since:
-        query = query.where(Finding.observed_at >= flt.since)
+        query = query.where(Finding.first_seen_at >= flt.since)
     if flt.ids:
         query = query.where(Finding.id.in_(flt.ids))
     return query.order_by(Finding.id)
@@ -262,9 +175,11 @@ def iter_findings(session: Session, flt: FindingFilter, *, batch: int = 500) -> 
 
 
 def count_findings_by_rule(session: Session, run_id: int | None = None) -> dict[str, int]:
-    query = select(Finding.rule, func.count()).group_by(Finding.rule).order_by(Finding.rule)
+    """Findings per rule: all of them, or those a run's snapshots showed."""
+    query = select(Finding.rule, func.count(func.distinct(Finding.id))).group_by(Finding.rule).order_by(Finding.rule)
     if run_id is not None:
-        query = query.join(PageSnapshot, Finding.snapshot_id == PageSnapshot.id).where(PageSnapshot.run_id == run_id)
+        query = (query.join(Sighting, Sighting.finding_id == Finding.id)
+                 .join(PageSnapshot, Sighting.snapshot_id == PageSnapshot.id).where(PageSnapshot.run_id == run_id))
     return {rule: count for rule, count in session.execute(query)}
 
 

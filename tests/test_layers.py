@@ -54,12 +54,35 @@ def test_package_imports_only_lower_layers(package: str) -> None:
     assert offenders == []
 
 
-def test_storage_uses_only_the_detectors_types() -> None:
+# The detectors' public face: the package itself, its types, and the judge every path goes through.
+DETECTORS_PUBLIC = {"detectors", "detectors.types", "detectors.judge"}
+
+
+def test_storage_uses_only_the_detectors_public_api() -> None:
     offenders = []
     for module in _modules("storage"):
         tree = ast.parse(module.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("detectors"):
-                if node.module != "detectors.types":
+                if node.module not in DETECTORS_PUBLIC:
                     offenders.append(f"{module.relative_to(ROOT)}: from {node.module}")
+    assert offenders == []
+
+
+def _string_constants(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_schedules_start_no_process_of_a_higher_layer() -> None:
+    """``schedules`` reaches the crawler through a process; a command line naming the CLI would slip
+    past the import check."""
+    offenders = [f"{module.relative_to(ROOT)}: {value!r}" for module in _modules("schedules")
+                 for value in _string_constants(module) if value in ("cli", "cli.main") or value.startswith("cli.")]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("folder", ["bench", "detectors", "storage", "crawler", "schedules", "cli"])
+def test_nothing_shipped_imports_the_tests(folder: str) -> None:
+    offenders = [f"{module.relative_to(ROOT)}" for module in _modules(folder) if "tests" in imported_top_levels(module)]
     assert offenders == []

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 import scrapy
 from scrapy.http import Response
 
-from ..adapters import response_to_page, snapshot_item
+from ..adapters import snapshot_item
 from ..adlinks import AdArguments, AdLink
 from ..browserpage import close_page
-from ..config import EcwatchConfig
 from ..evidence import CaptureOptions, Evidence, capture_page
 from ..items import PageSnapshotItem
 from ..rendermode import RenderMode
+from ..runtime import CrawlRuntime
 
 if TYPE_CHECKING:
     from ..recorder import DocumentRecorder
@@ -43,8 +43,6 @@ class AdsSpider(scrapy.Spider):
     def __init__(self, links: str = "", seeds: str = "", urls: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.arguments = AdArguments.parse(links=links, seeds=seeds, urls=urls)
-        # Read at start: the spider exists before the add-ons (crawler.browser.BrowserAddon) ran.
-        self.config: EcwatchConfig | None = None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for link in self.arguments.links:
@@ -62,10 +60,10 @@ class AdsSpider(scrapy.Spider):
         page = response.meta.get("playwright_page")
         if page is None:
             self.crawler.stats.inc_value("ecwatch/ads/static_only")
-            yield snapshot_item(response, response_to_page(response), ad_id=ad_id)
+            yield snapshot_item(response, ad_id=ad_id)
             return
         recorder: DocumentRecorder = response.meta["ecwatch_recorder"]
-        options = CaptureOptions.from_config(self._config().browser)
+        options = CaptureOptions.from_config(self._runtime().config.browser)
         evidence: Evidence | None = None
         try:
             evidence = await asyncio.wait_for(capture_page(page, recorder, options), options.timeout)
@@ -93,7 +91,7 @@ class AdsSpider(scrapy.Spider):
 
     def _landing(self, response: Response, ad_id: str, evidence: Evidence | None = None,
                  chain: list[dict[str, Any]] | None = None) -> PageSnapshotItem:
-        item = snapshot_item(response, response_to_page(response), ad_id=ad_id)
+        item = snapshot_item(response, ad_id=ad_id)
         item.requested_url = response.request.url if response.request else item.requested_url
         item.redirect_chain = evidence.redirect_chain if evidence is not None else (chain or [])
         if evidence is not None:
@@ -111,15 +109,13 @@ class AdsSpider(scrapy.Spider):
         return item
 
     def _visit_kind(self, link: AdLink) -> str | bool:
-        browser = self._config().browser
-        if browser.found and browser.render.mode_for(link.url) is not RenderMode.NEVER:
+        runtime = self._runtime()
+        if runtime.browser_found and runtime.render_policy(self.crawler).mode_for(link.url) is not RenderMode.NEVER:
             return "visit"
         return False  # plain HTTP, and no render on demand either: the chain is what matters
 
-    def _config(self) -> EcwatchConfig:
-        if self.config is None:
-            self.config = EcwatchConfig.from_settings(self.crawler.settings)
-        return self.config
+    def _runtime(self) -> CrawlRuntime:
+        return CrawlRuntime.of(self.crawler)
 
 
 def _headers(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

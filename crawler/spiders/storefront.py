@@ -9,12 +9,11 @@ import scrapy
 from scrapy.http import Response
 
 from detectors import registrable_domain
-from detectors.types import Page
 
-from ..adapters import response_to_page, snapshot_item
+from ..adapters import page_links, snapshot_item
 from ..browserpage import close_page
-from ..config import EcwatchConfig
 from ..links import FOLLOWED_KINDS, LinkKind, classify, normalize
+from ..runtime import CrawlRuntime
 from ..seeds import SeedArguments
 
 if TYPE_CHECKING:
@@ -27,7 +26,8 @@ class StorefrontSpider(scrapy.Spider):
     Arguments (``-a`` / ``ecwatch crawl``): ``urls`` (newline- or comma-separated),
     ``seeds`` (a file: one URL a line, or CSV with a ``url`` and an optional ``render`` column).
     Pages are rendered in the browser per site (``always`` | ``never`` | ``auto``): see
-    ``crawler.middlewares``; this spider only parses what it is given.
+    ``crawler.middlewares`` and ``crawler.pipelines``; this spider only reads the links of what it is
+    given, and yields every page for the judge.
     """
 
     name = "storefront"
@@ -44,7 +44,7 @@ class StorefrontSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> StorefrontSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_pages_per_site = EcwatchConfig.from_settings(crawler.settings).max_pages_per_site
+        spider.max_pages_per_site = CrawlRuntime.of(crawler).config.max_pages_per_site
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -54,10 +54,8 @@ class StorefrontSpider(scrapy.Spider):
                 yield request
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        page = response_to_page(response)
-        yield snapshot_item(response, page)
-        if page is not None:
-            yield from self._follow_links(page)
+        yield snapshot_item(response)
+        yield from self._follow_links(page_links(response))
 
     async def on_error(self, failure: Any) -> None:
         request = getattr(failure, "request", None)
@@ -68,9 +66,8 @@ class StorefrontSpider(scrapy.Spider):
         self.logger.warning("Failed %s: %s", request.url if request is not None else "?",
                             failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else "")
 
-    def _follow_links(self, page: Page) -> Iterator[scrapy.Request]:
-        for link in page.links:
-            url = link.href
+    def _follow_links(self, urls: list[str]) -> Iterator[scrapy.Request]:
+        for url in urls:
             kind = classify(url)
             if kind not in FOLLOWED_KINDS:
                 continue

@@ -134,6 +134,25 @@ def needs_rendering(page: Page) -> bool:
 # --- parsing ------------------------------------------------------------------------------
 
 
+def looks_like_html(content_type: str | None, body: bytes | str) -> bool:
+    """Whether a response is a page to judge: an HTML type, or no type and an ``<html`` near the start."""
+    if content_type:
+        return "html" in content_type.lower()
+    head = body[:2048].lower()
+    return (b"<html" in head) if isinstance(head, bytes) else ("<html" in head)
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header value, if any."""
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip("\"' ")
+    return None
+
+
+
+
 def _document(text: str) -> HtmlElement:
     text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses str input that declares one
     text = _CONTROL_CHARACTERS.sub("", text)  # and text nodes it cannot write back

@@ -1,12 +1,19 @@
-"""PROMO-BANNED-GOODS: a promotion concerning goods that may not be promoted.
+"""PROMO-BANNED-GOODS: a promotion of goods that may not be promoted, or with them as the gift.
 
 Only a promotion counts (a discount, a gift, a voucher, a lucky draw): selling wine at its
-normal price is outside this rule. Two places are read:
+normal price is outside this rule. Three places are read:
 
 - offers the page presents as promoted (a struck reference price, a discount label or a
   stated percentage), whose name and snippet are classified (``detectors.rules.goods``);
 - sentences that both announce a promotion and name banned goods ("Tặng chai Chivas 18",
-  "Giảm 20% thuốc lá", "Quay số trúng vé số"), outside navigation menus.
+  "Giảm 20% thuốc lá", "Quay số trúng vé số"), outside navigation menus;
+- the fact sheet of the page's own product ("Thuốc cần kê toa | Có") when its buy box shows a
+  promotion ("-30%", "Tặng ngay ..."): templates that fill names and prices in from code leave
+  only the sheet to say what is sold (``detectors.rules.sheet``).
+
+Each finding says whether the goods are promoted or *used as* the promotion (a formula tin or a
+bottle of whisky given as a gift or prize): Decree 81 Art. 5 bars both. Which medicines count is
+dated (``medicines``: every medicine for humans until 25/06/2026, prescription drugs from 26/06/2026).
 
 E-cigarettes and heated tobacco may not be sold at all (Resolution 173/2024/QH15): with
 ``flag_ecig_without_promotion`` any offer of them is flagged.
@@ -18,11 +25,12 @@ import re
 from decimal import Decimal
 from typing import Iterable
 
-from detectors.page.document import Needles
-from detectors.rules.goods import GoodsMatch, Limits, classify
+from detectors.page.document import Block, Needles
+from detectors.rules.goods import MEDICINE_SCOPES, GoodsMatch, Limits, classify
 from detectors.lexicons import compile_terms
-from detectors.rulebook import Rule
+from detectors.rulebook import Rule, RulebookError
 from detectors.rules.base import RuleRun, make_finding, offer_subject, short_hash
+from detectors.rules.sheet import ProductSheet, product_sheets
 from detectors.types import Finding, Offer, Page
 
 __all__ = ["check_banned_goods"]
@@ -44,6 +52,16 @@ _MAX_SENTENCE = 280  # longer blocks are paragraphs of prose, not one promotion 
 # What every ``_promotion_words`` match contains: a term, "%" or "giảm" (the two _AMOUNT_OFF forms).
 _PROMOTION_NEEDLES = Needles(PROMOTION_TERMS, ["%", "giảm"])
 
+# Words before the goods that make them the gift or prize rather than the goods promoted.
+GIVEN_AS_PROMOTION_TERMS = (
+    "tặng", "quà", "quà tặng", "nhận ngay", "miễn phí",  # give, gift, get at once, free
+    "giải thưởng", "phần thưởng", "giải nhất", "giải nhì", "giải ba", "giải đặc biệt", "trúng",  # prizes, win
+)
+_GIVEN = compile_terms(GIVEN_AS_PROMOTION_TERMS)
+# What a product sheet says reliably: what a medicine, a spirit or an infant formula is.
+_SHEET_CATEGORIES = frozenset({"medicine", "alcohol", "breast-milk-substitute", "complementary-food"})
+PROMOTED, GIVEN = "promoted", "used as promotion"
+
 # Page-model flags (detectors.page.offers.context) of amounts that are no promotion of the goods.
 _OFFER_SKIP_FLAGS = frozenset({"instalment", "shipping_fee", "second_hand"})
 
@@ -52,19 +70,35 @@ def check_banned_goods(page: Page, run: RuleRun) -> Iterable[Finding]:
     rule = run.rule("PROMO-BANNED-GOODS")
     if rule is None or not page.signals.vietnamese_facing:
         return []
-    limits = Limits(
+    limits = _limits(rule)
+    found: dict[str, Finding] = {}
+    sentences = _sentence_findings(rule, page, limits) if page.signals.commerce else []
+    for offer in page.offers:
+        for finding in _offer_findings(rule, offer, limits):
+            if not _told_by(finding, sentences):
+                found.setdefault(finding.subject, finding)
+    for finding in [*sentences, *(_sheet_findings(rule, page, limits) if page.signals.commerce else [])]:
+        found.setdefault(finding.subject, finding)
+    return list(found.values())
+
+
+def _told_by(offer_finding: Finding, sentences: list[Finding]) -> bool:
+    """A product card that holds a flagged sentence ("Mua 2 bịch tặng 1 lon sữa ...") adds nothing to it."""
+    ev = offer_finding.evidence
+    return any(s.evidence["category"] == ev["category"] and s.evidence["snippet"] in ev["snippet"] for s in sentences)
+
+
+def _limits(rule: Rule) -> Limits:
+    medicines = rule.text("medicines")
+    if medicines not in MEDICINE_SCOPES:
+        raise RulebookError(f"{rule.source} ({rule.id}): key 'thresholds.medicines': expected one of "
+                            f"{'|'.join(MEDICINE_SCOPES)}, got {medicines!r}")
+    return Limits(
         min_abv_percent=rule.decimal("min_abv_percent"),
         infant_months=int(rule.decimal("infant_months")),
         complementary_food_months=int(rule.decimal("complementary_food_months")),
+        medicines=medicines,
     )
-    found: dict[str, Finding] = {}
-    for offer in page.offers:
-        for finding in _offer_findings(rule, offer, limits):
-            found.setdefault(finding.subject, finding)
-    if page.signals.commerce:
-        for finding in _sentence_findings(rule, page, limits):
-            found.setdefault(finding.subject, finding)
-    return list(found.values())
 
 
 def _promoted(offer: Offer) -> str | None:
@@ -92,15 +126,15 @@ def _offer_findings(rule: Rule, offer: Offer, limits: Limits) -> list[Finding]:
     how = _promoted(offer)
     if how is None and not rule.flag("flag_ecig_without_promotion"):
         return []  # a plain price: what the goods are does not matter (``classify`` is pure, skip it)
-    matches = classify(f"{offer.name or ''} | {offer.snippet}", limits)
+    text = f"{offer.name or ''} | {offer.snippet}"
+    matches = classify(text, limits)
     if how is None:
         matches = [m for m in matches if m.category == "e-cigarette"]
         how = "offered for sale (e-cigarettes / heated tobacco may not be traded at all)"
-    if not matches:
-        return []
+    values = {"name": offer.name, "price": _s(offer.price), "reference_price": _s(offer.reference_price)}
     return [
-        _finding(rule, m, how, offer.snippet, offer.css_path, offer_subject(offer.name, offer.price, m.category),
-                 {"name": offer.name, "price": _s(offer.price), "reference_price": _s(offer.reference_price)})
+        _finding(rule, limits, m, GIVEN if "gift" in offer.context_flags else _role(text, m), how, offer.snippet,
+                 offer.css_path, offer_subject(offer.name, offer.price, m.category), values)
         for m in matches
     ]
 
@@ -115,19 +149,54 @@ def _sentence_findings(rule: Rule, page: Page, limits: Limits) -> list[Finding]:
             continue
         for m in classify(block.text, limits):
             how = f"promotion wording {promo.group(0)!r}"
-            findings.append(_finding(rule, m, how, block.text, block.css_path,
+            findings.append(_finding(rule, limits, m, _role(block.text, m), how, block.text, block.css_path,
                                      f"goods:{m.category}:{short_hash(block.text)}", {}))
     return findings
 
 
-def _finding(rule: Rule, match: GoodsMatch, how: str, snippet: str, css_path: str | None,
-             subject: str, values: dict[str, str | None]) -> Finding:
+def _role(text: str, match: GoodsMatch) -> str:
+    """Whether the goods are the gift or prize ("... tặng 1 lon sữa Similac") or the goods promoted."""
+    at = text.lower().find(match.term.lower())
+    return GIVEN if at > 0 and _GIVEN.search(text, 0, at) else PROMOTED
+
+
+def _sheet_findings(rule: Rule, page: Page, limits: Limits) -> list[Finding]:
+    findings = []
+    for sheet in product_sheets(page):
+        matches = [m for m in classify(sheet.text, limits) if m.category in _SHEET_CATEGORIES]
+        promotion = _box_promotion(page, sheet) if matches else None
+        if promotion is None:
+            continue
+        block, words = promotion
+        how = f"{words!r} in the product's buy box, beside its fact sheet"
+        for m in matches:
+            findings.append(_finding(rule, limits, m, PROMOTED, how, block.text, block.css_path,
+                                     f"goods:{m.category}:{short_hash(sheet.text)}",
+                                     {"product_sheet": sheet.text[:300]}))
+    return findings
+
+
+def _box_promotion(page: Page, sheet: ProductSheet) -> tuple[Block, str] | None:
+    for block in page.document.blocks_with(_PROMOTION_NEEDLES):
+        if block.in_nav or len(block.text) > _MAX_SENTENCE or not sheet.holds(block):
+            continue
+        words = _promotion_words(block.text)
+        if words:
+            return block, words.group(0)
+    return None
+
+
+def _finding(rule: Rule, limits: Limits, match: GoodsMatch, role: str, how: str, snippet: str,
+             css_path: str | None, subject: str, values: dict[str, str | None]) -> Finding:
+    what = match.category.replace("-", " ")
+    if match.detail.get("prescription") == "yes":
+        what = "prescription medicine"
+    lead = f"{what.capitalize()} used as a gift or prize" if role == GIVEN else f"Promotion of {what}"
     return make_finding(
         rule,
-        message=f"Promotion concerning {match.category.replace('-', ' ')} ({match.term!r}; {how}). "
-        f"{_WHY[match.category]}",
+        message=f"{lead} ({match.term!r}; {how}). {_why(match.category, limits)}",
         evidence={"snippet": snippet, "css_path": css_path, "category": match.category, "term": match.term,
-                  "promotion": how, **match.detail, **values},
+                  "role": role, "promotion": how, **match.detail, **values},
         subject=subject,
         scope="site",  # one product or sentence promoted on several pages is one flag
     )
@@ -137,13 +206,22 @@ def _s(value: Decimal | None) -> str | None:
     return str(value) if value is not None else None
 
 
+def _why(category: str, limits: Limits) -> str:
+    if category == "medicine" and limits.medicines == "prescription":
+        return ("Prescription drugs may not be promoted or used for promotion, except to drug traders "
+                "(Decree 81/2018 Art. 5 as rewritten by Decree 239/2026).")
+    return _WHY[category]
+
+
 _WHY = {
     "alcohol": "Alcohol of 15 % ABV or more may not be promoted or used as a promotional gift (Law 44/2019 Art. 5(9)).",
     "tobacco": "Tobacco may not be promoted or used for promotion (Commercial Law Art. 100(4); Law 09/2012).",
     "e-cigarette": "E-cigarettes and heated tobacco may not be traded at all since 2025 (Resolution 173/2024/QH15).",
-    "breast-milk-substitute": "Breast-milk substitutes for children under 24 months may not be promoted (Decree 100/2014).",
+    "breast-milk-substitute": "Breast-milk substitutes for children under 24 months may not be promoted or used as "
+    "promotional gifts (Decree 100/2014; Decree 81/2018 Art. 5).",
     "complementary-food": "Complementary food for children under 6 months may not be promoted (Decree 100/2014).",
     "feeding-bottle-or-teat": "Feeding bottles and teats may not be promoted (Decree 100/2014).",
-    "medicine": "Medicines for humans may not be promoted except to drug traders (Decree 81/2018 Art. 5).",
+    "medicine": "Medicines for humans may not be promoted or used for promotion, except to drug traders "
+    "(Decree 81/2018 Art. 5, before Decree 239/2026).",
     "lottery-ticket": "Lottery tickets may not be promoted or used for promotion (Decree 81/2018 Art. 5).",
 }

@@ -3,7 +3,9 @@
 ``classify(text, limits)`` returns the categories a text falls in, with the words that
 matched. Each category is a small function because each has its own trap: "thuốc nhuộm tóc"
 (hair dye) is no medicine, "sữa tắm cho bé" (baby shower gel) no breast-milk substitute,
-beer at 5 % is not "≥ 15 % ABV", "trên 24 tháng" is outside the infant-formula ban.
+beer at 5 % is not "≥ 15 % ABV", "trên 24 tháng" is outside the infant-formula ban. Which
+medicines count is dated (``Limits.medicines``): every medicine for humans until 25/06/2026,
+prescription drugs only from 26/06/2026 (Decree 239/2026).
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from detectors.lexicons import compile_terms
+from detectors.rules.medicine import find_medicine
 
-__all__ = ["GoodsMatch", "Limits", "classify"]
+__all__ = ["MEDICINE_SCOPES", "GoodsMatch", "Limits", "classify"]
+
+
+MEDICINE_SCOPES = ("human", "prescription")  # every medicine for humans / prescription drugs only
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class Limits:
     min_abv_percent: Decimal = Decimal(15)
     infant_months: int = 24
     complementary_food_months: int = 6
+    medicines: str = "human"  # one of MEDICINE_SCOPES
 
 
 @dataclass(frozen=True)
@@ -78,32 +85,7 @@ AGE_FROM_RE = re.compile(r"(?P<word>từ|trên|>|over|dưới|<)\s*(?P<n>\d{1,2}
 AGE_PLUS_RE = re.compile(r"(?<![\w.,])(?P<n>\d{1,2})\s*\+(?!\w)")
 NEWBORN_RE = re.compile(r"sơ\s+sinh|newborn", re.I)
 
-# --- medicines (Decree 81/2018 Art. 5: medicines for humans) -----------------------------------------
-# "thuốc" senses that are not medicines; removed before looking for medicine words.
-NOT_MEDICINE_RE = re.compile(
-    r"thuốc\s+(?:lá|lào|nhuộm|tẩy|uốn|duỗi|diệt|trừ\s+sâu|xịt\s+(?:muỗi|côn\s+trùng|kiến|gián)|bảo\s+vệ\s+thực\s+vật"
-    r"|thú\s+y|súng|nổ|thử|màu|đánh\s+răng|nhuộm\s+tóc)"
-    r"|không\s+phải\s+là\s+thuốc|thay\s+thế\s+thuốc(?:\s+chữa\s+bệnh)?",  # the supplement disclaimer
-    re.IGNORECASE,
-)
-# Decree 81 Art. 5 covers medicines for humans: veterinary products are out.
-VETERINARY_RE = re.compile(r"(?:dành\s+)?cho\s+(?:chó|mèo|thú\s+cưng|vật\s+nuôi|gia\s+súc|gia\s+cầm)|thú\s+y", re.I)
-MEDICINE_TERMS = (
-    "thuốc kê đơn", "thuốc cần kê toa", "kê toa", "thuốc không kê đơn",  # Rx / OTC
-    "thuốc ho", "thuốc giảm đau", "thuốc hạ sốt", "thuốc kháng sinh", "thuốc ngủ", "thuốc an thần",
-    "thuốc trị", "thuốc chữa", "thuốc điều trị", "thuốc nhỏ mắt", "thuốc nhỏ mũi", "thuốc bôi",
-    "thuốc mỡ", "thuốc tránh thai", "thuốc cảm", "thuốc dạ dày", "thuốc huyết áp", "thuốc tiểu đường",
-    "thuốc tiêm", "thuốc xịt mũi", "thuốc đau đầu", "thuốc bổ",
-    # active ingredients often sold online
-    "paracetamol", "ibuprofen", "amoxicillin", "azithromycin", "cefuroxime", "zopiclone", "diazepam",
-    "omeprazole", "metformin", "amlodipine", "losartan", "sildenafil", "tadalafil", "dexamethasone",
-    "prednisolone", "loratadine", "cetirizine", "acyclovir", "aspirin",
-)
-# "thuốc" plus a dosage form ("Thuốc X hộp 10 vỉ x 10 viên nén") is a medicine too.
-DOSAGE_FORM_RE = re.compile(
-    r"viên\s+(?:nén|nang|sủi|bao\s+phim)|siro|hỗn\s+dịch|dung\s+dịch\s+uống|ống\s+tiêm|\d+\s*mg\b|\bvỉ\b", re.I
-)
-RX_RE = re.compile(r"(?<![\w])Rx(?![\w])")  # case-sensitive: the prescription mark
+# --- medicines: detectors.rules.medicine (all medicines for humans, or prescription drugs only) ------------
 
 # --- lottery tickets (Decree 81/2018 Art. 5) ---------------------------------------------------------
 LOTTERY_TICKET_TERMS = ("vé số", "vé xổ số", "vé vietlott", "lottery ticket")
@@ -117,9 +99,7 @@ _MILK = compile_terms(MILK_TERMS)
 _NOT_MILK = compile_terms(NOT_MILK_TERMS)
 _COMPLEMENTARY = compile_terms(COMPLEMENTARY_TERMS)
 _BOTTLE = compile_terms(BOTTLE_TERMS)
-_MEDICINE = compile_terms(MEDICINE_TERMS)
 _LOTTERY_TICKET = compile_terms(LOTTERY_TICKET_TERMS)
-_THUOC = re.compile(r"(?<!\w)thuốc(?!\w)", re.IGNORECASE)
 
 
 def classify(text: str, limits: Limits = Limits()) -> list[GoodsMatch]:
@@ -199,17 +179,11 @@ def _bottle(text: str, limits: Limits) -> GoodsMatch | None:
 
 
 def _medicine(text: str, limits: Limits) -> GoodsMatch | None:
-    if VETERINARY_RE.search(text):
+    found = find_medicine(text)
+    if found is None or (limits.medicines == "prescription" and found.prescription != "yes"):
         return None
-    cleaned = NOT_MEDICINE_RE.sub(" ", text)
-    match = _MEDICINE.search(cleaned) or RX_RE.search(cleaned)
-    if match:
-        return GoodsMatch("medicine", match.group(0), {})
-    thuoc = _THUOC.search(cleaned)
-    form = DOSAGE_FORM_RE.search(cleaned) if thuoc else None
-    if thuoc and form:
-        return GoodsMatch("medicine", f"{thuoc.group(0)} … {form.group(0)}", {})
-    return None
+    return GoodsMatch("medicine", found.term, {"prescription": found.prescription,
+                                               "prescription_basis": found.basis or "not shown"})
 
 
 def _lottery(text: str, limits: Limits) -> GoodsMatch | None:

@@ -130,7 +130,9 @@ def check_registration(page: Page, run: RuleRun) -> Iterable[Finding]:
         _note_all(run, _held_records(records, open_links))
     foreign = foreign_evidence(page, run.context)
     rule = run.rule("ECOM-FOREIGN")
-    if foreign and rule is not None:
+    # A foreign single-seller shop is a registration case of its own only from 01/07/2026 (dated
+    # threshold); before that it is judged like any shop.
+    if foreign and rule is not None and (signals.marketplace or rule.flag("single_seller_shops")):
         if "registered" in kinds or open_links:
             return []
         return [_foreign_finding(rule, facts, foreign)]
@@ -282,6 +284,8 @@ def _foreign_finding(rule: Rule, facts: _Facts, foreign: list[tuple[str, str, st
     evidence = facts.evidence(foreign[0][1], foreign[0][2])
     evidence["foreign_indicators"] = [reason for reason, _, _ in foreign]
     evidence["targeting_tests"] = tests
+    marketplace = facts.page.signals.marketplace
+    evidence["platform_type"] = "marketplace" if marketplace else "single-seller shop with online ordering"
     return make_finding(
         rule,
         message="Operator appears to be foreign, and the site targets Vietnam ("

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from cli.demo import demo_overrides
 from cli.demosite import DemoSite
 from storage.db import make_engine, session_scope
-from storage.models import CrawlRun, Finding, PageSnapshot
+from storage.models import CrawlRun, Finding, PageSnapshot, Sighting
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_BROWSER = {"ECWATCH_CHROMIUM": "/nonexistent/chromium"}  # as if none were installed
@@ -25,10 +25,11 @@ NO_BROWSER = {"ECWATCH_CHROMIUM": "/nonexistent/chromium"}  # as if none were in
 class Crawl:
     completed: subprocess.CompletedProcess[str]
     data_dir: Path
+    database: str | None = None  # ECWATCH_DATABASE_URL of the run, if not the data dir's SQLite
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'ecwatch.db'}"
+        return self.database or f"sqlite:///{self.data_dir / 'ecwatch.db'}"
 
     def check(self) -> Crawl:
         assert self.completed.returncode == 0, self.completed.stdout + self.completed.stderr
@@ -39,12 +40,18 @@ class Crawl:
         return self._all(query.order_by(PageSnapshot.id))
 
     def findings(self) -> list[Finding]:
-        query = select(Finding).options(selectinload(Finding.snapshot).selectinload(PageSnapshot.artifacts))
+        query = select(Finding).options(
+            selectinload(Finding.site),
+            selectinload(Finding.reference).selectinload(Sighting.snapshot).selectinload(PageSnapshot.artifacts),
+            selectinload(Finding.sightings).selectinload(Sighting.snapshot).selectinload(PageSnapshot.artifacts))
         return self._all(query.order_by(Finding.id))
+
+    def last_run(self) -> CrawlRun:
+        return self._all(select(CrawlRun).order_by(CrawlRun.id))[-1]
 
     def stats(self) -> dict[str, Any]:
         """The statistics of the latest run in the data dir, which must have finished."""
-        run = self._all(select(CrawlRun).order_by(CrawlRun.id))[-1]
+        run = self.last_run()
         assert run.status == "finished", run.error
         return dict(run.stats)
 
@@ -60,11 +67,12 @@ class Crawl:
 
 
 def run_ecwatch(args: list[str], data_dir: Path, env: dict[str, str] | None = None) -> Crawl:
-    environment = {**os.environ, "ECWATCH_DATA_DIR": str(data_dir), **(env or {})}
+    environment = {**os.environ, "ECWATCH_DATA_DIR": str(data_dir)}
     environment.pop("ECWATCH_DATABASE_URL", None)
+    environment.update(env or {})
     completed = subprocess.run([sys.executable, "-m", "cli.main", *args], env=environment, capture_output=True,
                                text=True, timeout=600, cwd=ROOT)
-    return Crawl(completed, data_dir)
+    return Crawl(completed, data_dir, environment.get("ECWATCH_DATABASE_URL"))
 
 
 def crawl(site: DemoSite, data_dir: Path, spider: str, *, urls: tuple[str, ...] | list[str] = (),

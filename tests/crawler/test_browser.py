@@ -13,10 +13,14 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from crawler.adapters import response_to_page, snapshot_item
+from crawler.adapters import snapshot_item
 from crawler.browser import BrowserAddon, BrowserNotFound, choose_browser, missing_browser_hint
 from crawler.browserpage import RouteGuard
-from crawler.middlewares import STATIC_FALLBACK_FLAG, BrowserRequestMiddleware, RenderOnDemandMiddleware, StaticCopy
+from crawler.config import EcwatchConfig
+from crawler.middlewares import STATIC_FALLBACK_FLAG, BrowserRequestMiddleware, StaticCopy
+from crawler.pipelines import JudgePipeline
+from crawler.runtime import CrawlRuntime
+from detectors import Context, judge_page
 
 SHELL = (b'<html><head><title>Shop</title></head><body><div id="app"></div>'
          b'<script src="/static/app.js"></script></body></html>')
@@ -50,7 +54,6 @@ def test_an_explicit_chromium_that_is_not_there_says_how_to_get_one(monkeypatch:
 
 def test_the_addon_wires_playwright_in_when_a_chromium_is_found(fake_chromium: str) -> None:
     settings = _addon_settings({"ECWATCH_HOST_MAP": "shop.vn=127.0.0.1", "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2})
-    assert settings.getbool("ECWATCH_BROWSER_FOUND")
     assert settings.getdict("DOWNLOAD_HANDLERS")["https"] == "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
     options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
     assert options["executable_path"] == fake_chromium and options["headless"] is True
@@ -64,14 +67,37 @@ def test_the_addon_wires_playwright_in_when_a_chromium_is_found(fake_chromium: s
 def test_without_a_chromium_or_any_use_for_one_the_crawl_keeps_scrapys_handler(
         fake_chromium: str, monkeypatch: pytest.MonkeyPatch) -> None:
     off = _addon_settings({"ECWATCH_RENDER": "never", "ECWATCH_EVIDENCE": False})
-    assert not off.getbool("ECWATCH_BROWSER_FOUND") and not off.getdict("DOWNLOAD_HANDLERS")
+    assert not off.getdict("DOWNLOAD_HANDLERS")
     monkeypatch.setenv("ECWATCH_CHROMIUM", "/nonexistent/chromium")
     missing = _addon_settings()
-    assert not missing.getbool("ECWATCH_BROWSER_FOUND") and not missing.getdict("DOWNLOAD_HANDLERS")
+    assert not missing.getdict("DOWNLOAD_HANDLERS")
 
 
-def _crawler(**settings: Any) -> Any:
-    return get_crawler(settings_dict={"ECWATCH_BROWSER_FOUND": True, **settings})
+class _Engine:
+    """Takes the requests a component injects into the crawl."""
+
+    def __init__(self) -> None:
+        self.crawled: list[Request] = []
+
+    def crawl(self, request: Request) -> None:
+        self.crawled.append(request)
+
+
+def _crawler(browser: bool = True, **settings: Any) -> Any:
+    """A crawler whose runtime knows whether a Chromium was found, as ``crawler.run`` binds it."""
+    crawler = get_crawler(settings_dict=settings)
+    runtime = CrawlRuntime.from_config(EcwatchConfig.from_settings(crawler.settings))
+    runtime.browser_found = browser
+    runtime.bind(crawler)
+    crawler.engine = _Engine()
+    return crawler
+
+
+def _render_instead(crawler: Any, response: HtmlResponse) -> bool:
+    item = snapshot_item(response)
+    judgement, _page = judge_page(item.body, item.final_url, Context(on=item.fetched_at.date()),
+                                  content_type=item.content_type)
+    return JudgePipeline.from_crawler(crawler)._render_instead(item, judgement)
 
 
 def _response(url: str, body: bytes, request: Request | None = None) -> HtmlResponse:
@@ -80,26 +106,26 @@ def _response(url: str, body: bytes, request: Request | None = None) -> HtmlResp
 
 
 def test_an_app_shell_on_an_auto_site_is_asked_again_with_the_browser() -> None:
-    middleware = RenderOnDemandMiddleware.from_crawler(_crawler())
-    response = _response("https://js.vn/p/1", SHELL)
-    item = snapshot_item(response, response_to_page(response))
-    [again] = list(middleware.process_spider_output(response, [item]))
+    crawler = _crawler()
+    assert _render_instead(crawler, _response("https://js.vn/p/1", SHELL)) is True
+    [again] = crawler.engine.crawled
     assert isinstance(again, Request) and again.url == "https://js.vn/p/1" and again.dont_filter
     assert again.meta["ecwatch_render"] == "discovery"
     assert again.meta["ecwatch_static"].body == SHELL
 
 
-@pytest.mark.parametrize(("settings", "body", "meta"), [
-    ({"ECWATCH_RENDER_SITES": "js.vn=never"}, SHELL, {}),  # the site says never
-    ({}, PLAIN, {}),  # nothing to gain from a browser
-    ({}, SHELL, {"ecwatch_render": "discovery"}),  # this is the rendered (or fallen-back) answer
-    ({"ECWATCH_BROWSER_FOUND": False}, SHELL, {}),  # no browser: stored as served
+@pytest.mark.parametrize(("browser", "settings", "body", "meta"), [
+    (True, {"ECWATCH_RENDER_SITES": "js.vn=never"}, SHELL, {}),  # the site says never
+    (True, {}, PLAIN, {}),  # nothing to gain from a browser
+    (True, {}, SHELL, {"ecwatch_render": "discovery"}),  # this is the rendered (or fallen-back) answer
+    (False, {}, SHELL, {}),  # no browser: stored as served
 ])
-def test_other_pages_are_stored_as_they_came(settings: dict[str, Any], body: bytes, meta: dict[str, Any]) -> None:
-    middleware = RenderOnDemandMiddleware.from_crawler(_crawler(**settings))
+def test_other_pages_are_stored_as_they_came(browser: bool, settings: dict[str, Any], body: bytes,
+                                             meta: dict[str, Any]) -> None:
+    crawler = _crawler(browser, **settings)
     response = _response("https://js.vn/p/1", body, Request("https://js.vn/p/1", meta=meta))
-    item = snapshot_item(response, response_to_page(response))
-    assert list(middleware.process_spider_output(response, [item])) == [item]
+    assert _render_instead(crawler, response) is False
+    assert crawler.engine.crawled == []
 
 
 def test_an_always_site_goes_to_the_browser_but_robots_txt_and_other_sites_do_not() -> None:
@@ -123,7 +149,7 @@ def test_evidence_visits_record_documents_and_hand_the_page_over() -> None:
     assert request.meta["ecwatch_page_setup"].block_heavy is False  # evidence is never stripped
     assert request.meta["ecwatch_recorder"] is request.meta["ecwatch_page_setup"].recorder
     assert request.meta["playwright_context_kwargs"]["user_agent"].startswith("Scrapy")  # the crawl's own
-    no_browser = BrowserRequestMiddleware.from_crawler(_crawler(ECWATCH_BROWSER_FOUND=False))
+    no_browser = BrowserRequestMiddleware.from_crawler(_crawler(browser=False))
     with pytest.raises(IgnoreRequest, match="no Chromium"):
         no_browser.process_request(Request("https://shop.vn/p/1", meta={"ecwatch_render": "evidence"}))
 
@@ -135,7 +161,7 @@ def test_a_failed_render_falls_back_to_the_page_as_served() -> None:
 async def _failed_render_falls_back() -> None:
     middleware = BrowserRequestMiddleware.from_crawler(_crawler())
     static = _response("https://js.vn/p/1", SHELL)
-    meta = {"ecwatch_render": "discovery", "ecwatch_static": StaticCopy.of(static)}
+    meta = {"ecwatch_render": "discovery", "ecwatch_static": StaticCopy.of(snapshot_item(static))}
     request = Request("https://js.vn/p/1", meta=meta)
     middleware.process_request(request)
     fallback = await middleware.process_exception(request, TimeoutError("Timeout 20000ms exceeded."))

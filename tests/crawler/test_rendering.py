@@ -119,14 +119,16 @@ def test_evidence_is_a_screenshot_a_dom_a_warc_and_the_html_with_matching_hashes
     files = {a.kind: (rendered.data_dir / a.path).read_bytes() for a in product.artifacts}
     width, height = _png_size(files["screenshot"])
     assert width == 1366 and height >= 768 and _png_is_not_blank(files["screenshot"])
-    assert "490.000₫" in files["dom"].decode() and 'id="app"' in files["html"].decode()
-    assert "490.000" not in files["html"].decode()  # the document as served: the empty shell
+    # The html file is what was judged (the rendered page), so the finding's prices are in it.
+    assert "490.000₫" in files["dom"].decode() and "490.000₫" in files["html"].decode()
     assert product.server_ip == "127.0.0.1" and product.rendered
     records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers.get_header("WARC-IP-Address"),
                 r.content_stream().read()) for r in ArchiveIterator(BytesIO(files["warc"]))]
     assert [(kind, uri) for kind, uri, _, _ in records[1:]] == [("request", product.final_url),
                                                                 ("response", product.final_url)]
-    assert records[2][2] == "127.0.0.1" and records[2][3] == files["html"]
+    served = records[2][3].decode()
+    assert records[2][2] == "127.0.0.1" and 'id="app"' in served
+    assert "490.000" not in served  # the document as served: the empty shell
 
 
 @pytest.mark.browser
@@ -142,10 +144,11 @@ def test_findings_jsonl_lists_the_four_evidence_files(rendered: Crawl) -> None:
 
 @pytest.mark.browser
 def test_a_site_wide_finding_is_captured_once_not_on_every_page(rendered: Crawl) -> None:
-    with_findings = {f.snapshot_id for f in rendered.findings()}
-    captured = [s for s in rendered.snapshots() if any(a.kind == "screenshot" for a in s.artifacts)]
+    with_findings = {f.reference.snapshot_id for f in rendered.findings()}
+    captured = {s.id for s in rendered.snapshots() if any(a.kind == "screenshot" for a in s.artifacts)}
     stats = rendered.stats()
-    assert stats["ecwatch/evidence/captured"] == len(captured) == len(with_findings)
+    # Each capture became the reference of the findings it was taken for.
+    assert stats["ecwatch/evidence/captured"] == len(captured) and captured == with_findings
     # Every page carries the shop's missing notification; only the pages with their own findings were shot.
     assert stats["ecwatch/findings/ECOM-NOTIFY-MISSING"] == 5 and len(captured) < 5
     assert stats["ecwatch/evidence/skipped/seen_in_crawl"] >= 1

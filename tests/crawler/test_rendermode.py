@@ -56,7 +56,7 @@ def test_settings_modes_win_over_seed_file_modes() -> None:
 def test_browser_settings_are_parsed_once_with_defaults() -> None:
     browser = EcwatchConfig.from_settings(Settings()).browser
     assert browser.render == RenderPolicy(AUTO, {})
-    assert (browser.evidence, browser.found, browser.pages) == (True, False, 4)
+    assert (browser.evidence, browser.wanted, browser.pages) == (True, True, 4)
     assert (browser.navigation_timeout, browser.settle_timeout, browser.redirect_wait) == (20.0, 3.0, 1.0)
     assert parse_render_mode("ALWAYS", "x") is ALWAYS
 

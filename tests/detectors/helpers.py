@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Iterable
 
 from detectors.page.badges import read_badge_marks
 from detectors.page.document import Document
 from detectors.domains import registrable_domain
+from detectors.rulebook import BUNDLED_RULES_DIR, Rulebook, load_rulebook
 from detectors.types import Context, Link, Offer, Page, Registry, Signals
 
 VN_SHOP = Signals(True, ("lang=vi",), True, ("cart",), False, ())
@@ -54,3 +57,14 @@ def ctx(on: str = "2026-11-23", registry: Registry | None = None, **extra: objec
 
 def rules_of(findings: Iterable[object]) -> list[str]:
     return sorted({f.rule for f in findings})  # type: ignore[attr-defined]
+
+
+def rulebook_with(tmp_path: Path, file_name: str, old: str, new: str) -> Rulebook:
+    """The bundled rules with one edit in one file (a switch turned, a threshold changed)."""
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(BUNDLED_RULES_DIR, rules_dir)
+    path = rules_dir / file_name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {file_name}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return load_rulebook(rules_dir)

@@ -7,7 +7,7 @@ import pytest
 from detectors import detect, parse_page, portal_links
 from detectors.portal import parse_portal_link
 
-from .fixtures import FIXTURES_DIR, load_case
+from bench.golden import FIXTURES_DIR, load_case
 
 SHOP = "https://demo-shop.vn/"
 

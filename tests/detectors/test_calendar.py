@@ -41,18 +41,61 @@ def _ids(day: str, provinces: tuple[str, ...] = ()) -> list[str]:
         ("2025-11-17", ["online-friday-2025"]),
         ("2025-11-18", []),
         ("2025-12-01", ["vietnam-grand-sale-2025"]),
-        ("2026-11-24", []),  # Vietnam Culture Day: uncertain, off by default
+        # Vietnam Culture Day: a paid holiday from 2026 (NA Resolution 28/2026), on as a one-day window.
+        ("2026-11-24", ["culture-day-2026"]),
+        ("2027-11-24", ["culture-day-2027"]),
         ("2026-11-23", []),
+        ("2026-11-25", []),
     ],
 )
 def test_bundled_windows(day: str, ids: list[str]) -> None:
     assert sorted(_ids(day)) == sorted(ids)
 
 
-def test_culture_day_is_uncertain_not_active() -> None:
-    windows = CALENDAR.uncertain_on(date(2026, 11, 24))
-    assert [w.id for w in windows] == ["culture-day-2026"]
-    assert windows[0].confidence == "U"
+def test_culture_day_is_on_with_its_interpretive_basis_noted() -> None:
+    (window,) = CALENDAR.active_on(date(2026, 11, 24))
+    assert window.enabled and window.confidence == "U" and (window.end - window.start).days == 0
+    assert "28/2026/QH16" in window.source_decision and "Interpretive" in window.note
+    assert CALENDAR.uncertain_on(date(2026, 11, 24)) == ()
+
+
+def test_tet_2027_window() -> None:
+    (window,) = [w for w in CALENDAR.windows if w.id == "tet-2027"]
+    assert (window.start, window.end) == (date(2027, 1, 7), date(2027, 2, 5))
+    assert "Circular 39/2025" in window.source_decision
+
+
+def test_coverage_reports_the_years_listed() -> None:
+    coverage = CALENDAR.coverage
+    assert coverage["state-program"] == (2025,)  # Vietnam Grand Sale / Online Friday 2026 not published yet
+    assert coverage["tet"] == (2026, 2027, 2028) and coverage["holiday"] == (2026, 2027, 2028)
+
+
+@pytest.mark.parametrize(
+    ("day", "missing"),
+    [
+        ("2025-11-20", ("tet", "holiday")),
+        ("2026-12-02", ("state-program",)),
+        ("2027-03-10", ("state-program",)),
+        ("2031-06-01", ("state-program", "tet", "holiday")),
+    ],
+)
+def test_gaps_by_year(day: str, missing: tuple[str, ...]) -> None:
+    on = date.fromisoformat(day)
+    assert CALENDAR.missing_on(on) == missing
+    note = CALENDAR.gap_note(on)
+    assert note and str(on.year) in note and on.strftime("%d/%m/%Y") in note
+
+
+def test_a_state_programme_row_covers_its_start_year(tmp_path: Path) -> None:
+    extra = tmp_path / "vgs.toml"
+    extra.write_text(
+        '[[window]]\nid = "vietnam-grand-sale-2026"\nname = "Vietnam Grand Sale 2026"\nscope = "national"\n'
+        'start = 2026-12-01\nend = 2027-01-15\nsource_decision = "MOIT decision"\nconfidence = "S2"\n'
+        'kind = "state-program"\n', encoding="utf-8")
+    calendar = load_rulebook(calendar_files=[extra]).calendar
+    assert calendar.gap_note(date(2026, 12, 2)) is None
+    assert calendar.missing_on(date(2027, 3, 1)) == ("state-program",)  # the 2026 edition says nothing of 2027
 
 
 def test_every_tet_window_is_thirty_days() -> None:

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 
-from .fixtures import FIXTURES_DIR
+from bench.golden import FIXTURES_DIR
 
 UNDER_CAP = FIXTURES_DIR / "disc50-landing-builder-under-cap"
 URL = "https://demo-mayxay.vn/"

@@ -9,7 +9,7 @@ import pytest
 from detectors import detect, parse_page
 from detectors.page.encoding import decode_document
 
-from .fixtures import FIXTURES_DIR, load_case
+from bench.golden import FIXTURES_DIR, load_case
 
 TEXT = "<p>Giá gốc: <del>1.290.000₫</del> Giá bán: 490.000₫ — “Đặt hàng” ưu đãi, sản phẩm chính hãng</p>"
 

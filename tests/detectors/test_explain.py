@@ -12,7 +12,7 @@ from detectors import default_rulebook, detect, explain, parse_page
 from detectors.explain import NOT_IN_FORCE, RAISED, SILENT, Explanation
 from detectors.rulebook import Rulebook
 
-from .fixtures import FIXTURES_DIR, GoldenCase, load_case, load_cases
+from bench.golden import FIXTURES_DIR, GoldenCase, load_case, load_cases
 
 ALL = load_cases()
 

@@ -11,7 +11,7 @@ import pytest
 
 from detectors import detect, parse_page
 
-from .fixtures import GoldenCase, load_cases
+from bench.golden import GoldenCase, load_cases
 
 CASES = load_cases()
 

@@ -8,7 +8,7 @@ import pytest
 from detectors import detect, parse_page
 from detectors.page.publisher import link_hosts, order_forms
 
-from .fixtures import FIXTURES_DIR, load_case
+from bench.golden import FIXTURES_DIR, load_case
 
 
 @pytest.mark.parametrize(

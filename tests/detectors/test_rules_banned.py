@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from detectors.engine import detect
-from detectors.rules.goods import classify
+from detectors.rules.goods import Limits, classify
 
-from .helpers import VN_NEWS, ctx, make_page, offer
+from .helpers import VN_NEWS, ctx, make_page, offer, rulebook_with
 
 
 @pytest.mark.parametrize(
@@ -110,16 +110,109 @@ def test_news_page_sentences_ignored() -> None:
 
 
 def test_ecig_without_promotion_switch(tmp_path) -> None:
-    import shutil
-
-    from detectors.rulebook import BUNDLED_RULES_DIR, load_rulebook
-
-    rules_dir = tmp_path / "rules"
-    shutil.copytree(BUNDLED_RULES_DIR, rules_dir)
-    path = rules_dir / "promotions.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace("flag_ecig_without_promotion = false",
-                                                             "flag_ecig_without_promotion = true"), encoding="utf-8")
+    rulebook = rulebook_with(tmp_path, "promotions.toml", "flag_ecig_without_promotion = false",
+                             "flag_ecig_without_promotion = true")
     page = make_page("<p>Shop</p>", offers=[offer("Vape pod Relx", "490000"), offer("Rượu Chivas", "900000")])
-    findings = [f for f in detect(page, ctx(), rulebook=load_rulebook(rules_dir)) if f.rule == "PROMO-BANNED-GOODS"]
+    findings = [f for f in detect(page, ctx(), rulebook=rulebook) if f.rule == "PROMO-BANNED-GOODS"]
     assert [f.evidence["category"] for f in findings] == ["e-cigarette"]
     assert _banned(page) == []
+
+
+# --- medicines: every medicine for humans until 25/06/2026, prescription drugs from 26/06/2026 -----------------
+
+@pytest.mark.parametrize(
+    ("text", "prescription"),
+    [
+        ("Thuốc cần kê toa: Có", "yes"),
+        ("Thuốc kê đơn Augmentin 1g", "yes"),
+        ("Rx - Thuốc bán theo đơn", "yes"),
+        ("Sản phẩm này chỉ bán khi có chỉ định của bác sĩ. Thuốc ngủ", "yes"),
+        ("Thuốc Zopiclone 7.5mg", "yes"),  # a prescription-only active ingredient
+        ("Viên nén Amoxicillin 500mg", "yes"),
+        ("Thuốc cần kê toa: Không. Paracetamol 500mg", "no"),
+        ("Thuốc không kê đơn - thuốc ho Prospan siro", "no"),
+        ("Paracetamol 500mg hộp 10 vỉ", "unknown"),
+        ("SĐK: VD-12345-18 thuốc Hapacol", "unknown"),  # a drug registration number
+    ],
+)
+def test_prescription_status(text: str, prescription: str) -> None:
+    (match,) = classify(text)
+    assert match.category == "medicine" and match.detail["prescription"] == prescription
+    narrowed = classify(text, Limits(medicines="prescription"))
+    assert [m.category for m in narrowed] == (["medicine"] if prescription == "yes" else [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Giảm 20% cho đơn hàng đầu tiên (không áp dụng cho thuốc kê đơn)",  # medicines left out of the offer
+        "Nhà thuốc không bán thuốc kê đơn qua mạng",
+        "Thực phẩm bảo vệ sức khỏe Ginkgo 120mg viên nang, thuốc bổ não",  # a supplement
+        "Bán theo đơn hàng tối thiểu 500.000đ",  # "theo đơn hàng": per order, not per prescription
+    ],
+)
+def test_not_a_medicine_promotion(text: str) -> None:
+    assert [m.category for m in classify(text)] == []
+
+
+def test_otc_medicine_promotion_depends_on_the_date() -> None:
+    page = make_page("<p>Shop</p>", offers=[offer("Thuốc ho Prospan siro 100ml", "89000", "120000")])
+    before = [f for f in detect(page, ctx("2026-06-25")) if f.rule == "PROMO-BANNED-GOODS"]
+    after = [f for f in detect(page, ctx("2026-06-26")) if f.rule == "PROMO-BANNED-GOODS"]
+    assert [f.evidence["prescription"] for f in before] == ["unknown"] and after == []
+
+
+def test_bad_medicine_scope_names_the_key(tmp_path) -> None:
+    from detectors.rulebook import RulebookError
+
+    rulebook = rulebook_with(tmp_path, "promotions.toml", 'medicines = "prescription"', 'medicines = "rx"')
+    page = make_page("<p>Shop</p>", offers=[offer("Rượu Chivas 18", "1690000", "1890000")])
+    with pytest.raises(RulebookError, match=r"PROMO-BANNED-GOODS\): key 'thresholds.medicines'"):
+        detect(page, ctx(), rulebook=rulebook)
+
+
+# --- goods used as the promotion --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Mua 2 thùng nước ngọt tặng 1 gói thuốc lá", "used as promotion"),
+        ("Mua tã tặng 1 lon sữa bột Aptamil số 1 (0-6 tháng)", "used as promotion"),
+        ("Quay số trúng thưởng: giải nhất 1 chai Chivas 18", "used as promotion"),
+        ("Giảm 20% rượu Chivas 18 năm", "promoted"),
+        ("Sữa bột Aptamil số 1 (0-6 tháng) giảm 50.000đ", "promoted"),
+    ],
+)
+def test_role_of_the_goods(text: str, role: str) -> None:
+    (finding,) = _banned(make_page(f"<p>{text}</p>"))
+    assert finding.evidence["role"] == role
+    assert ("used as a gift or prize" in finding.message) is (role == "used as promotion")
+
+
+# --- the product's fact sheet in its buy box (templates whose names and prices come from code) -------------
+
+SHEET = ("<table><tr><th>Hoạt chất</th><td>Azithromycin 500mg</td></tr>"
+         "<tr><th>Thuốc cần kê toa</th><td>Có</td></tr></table>")
+
+
+def test_sheet_in_a_buy_box_with_a_discount() -> None:
+    body = f"<div class='info'><span class='badge'>-25%</span>{SHEET}<button>Mua ngay</button></div>"
+    (finding,) = _banned(make_page(body))
+    assert finding.evidence["term"] == "Azithromycin" and finding.evidence["snippet"] == "-25%"
+    assert "Hoạt chất Azithromycin 500mg" in finding.evidence["product_sheet"]
+
+
+def test_promotion_outside_the_buy_box_is_not_the_products() -> None:
+    body = (f"<div class='info'>{SHEET}<button>Mua ngay</button></div>"
+            "<div class='related'><span>-15%</span><p>Vitamin C</p></div>")
+    assert _banned(make_page(body)) == []
+
+
+def test_sheet_without_a_buy_control_is_not_judged() -> None:
+    assert _banned(make_page(f"<div class='info'><span>-25%</span>{SHEET}</div>")) == []
+
+
+def test_a_grid_of_products_is_not_one_buy_box() -> None:
+    cards = "".join(f"<div class='card'><p>SP {i}</p><button>Thêm vào giỏ</button></div>" for i in range(5))
+    body = f"<div class='listing'><span>-25%</span><div>{SHEET}</div>{cards}</div>"
+    assert _banned(make_page(body)) == []

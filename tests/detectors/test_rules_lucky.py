@@ -8,7 +8,7 @@ from detectors.engine import detect
 from detectors.rules.info import find_dates
 from detectors.types import Severity
 
-from .helpers import VN_NEWS, ctx, make_page, rules_of
+from .helpers import VN_NEWS, ctx, make_page, rules_of, rulebook_with
 
 DATES = "<p>Thời gian: từ 01/11/2026 đến 30/11/2026.</p>"
 
@@ -111,3 +111,43 @@ def test_prose_about_promotion_programs_is_no_announcement() -> None:
     prose = ("<p>Bộ Công Thương chủ động phối hợp với các cơ quan liên quan tăng cường kiểm tra, giám sát các "
              "chương trình khuyến mại trong dịp cuối năm để bảo vệ quyền lợi người tiêu dùng trên cả nước.</p>")
     assert _rules(prose) == []
+
+
+# --- what a reviewer needs about a lucky draw: the confirmation number, a public draw ------------------------
+
+def _lucky(body: str, on: str = "2026-11-23"):
+    (finding,) = [f for f in detect(make_page(body + DATES), ctx(on)) if f.rule == "PROMO-LUCKY-REG"]
+    return finding
+
+
+def test_no_public_draw_described() -> None:
+    finding = _lucky("<p>Vòng quay may mắn: quay là trúng</p>")
+    ev = finding.evidence
+    assert ev["confirmation_number"] is None and ev["public_draw_stated"] is False
+    assert ev["online_witness_counts"] is True  # Decree 239/2026: in person or online
+    assert "does not say the draw is held in public" in finding.message and "in person or online" in finding.message
+
+
+def test_online_draw_described() -> None:
+    finding = _lucky("<p>Mã dự thưởng trên mỗi hóa đơn.</p>"
+                     "<p>Quay số xác định trúng thưởng công khai, livestream trên fanpage Demo ngày 05/12/2026.</p>")
+    ev = finding.evidence
+    assert ev["public_draw_stated"] is True and ev["public_draw_online"] is True
+    assert "livestream" in ev["public_draw_text"]
+
+
+def test_online_only_draw_before_decree_239_is_noted() -> None:
+    finding = _lucky("<p>Mã dự thưởng trên mỗi hóa đơn.</p><p>Quay số trúng thưởng phát trực tiếp trên Facebook.</p>",
+                     on="2026-05-10")
+    assert finding.evidence["online_witness_counts"] is False
+    assert "online witnessing counts only from 26/06/2026" in finding.message
+
+
+def test_reference_and_number_in_evidence_when_spot_checked(tmp_path) -> None:
+    rulebook = rulebook_with(tmp_path, "promotions.toml", "flag_when_reference_shown = false",
+                             "flag_when_reference_shown = true")
+    page = make_page("<p>Quay số trúng thưởng xe máy. Công văn số 1234/XTTM-KM. Quay số có sự chứng kiến của "
+                     "khách hàng tại trụ sở công ty.</p>" + DATES)
+    (finding,) = [f for f in detect(page, ctx(), rulebook=rulebook) if f.rule == "PROMO-LUCKY-REG"]
+    assert finding.evidence["confirmation_number"] == "1234/XTTM-KM"
+    assert finding.evidence["public_draw_stated"] is True and finding.evidence["public_draw_online"] is False

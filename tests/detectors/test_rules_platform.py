@@ -200,3 +200,20 @@ def test_id_missing_from_an_incomplete_registry_is_unresolved() -> None:
     assert claim.status == "unresolved"
     assert run(BLUE.format(id=5), reg=reg) == []
     assert run(BLUE.format(id=5), signals=VN_MARKETPLACE, reg=reg) == ["ECOM-BADGE-TYPE"]  # blue image hint
+
+
+# --- foreign single-seller shops: a registration case of their own from 01/07/2026 ------------------------
+
+@pytest.mark.parametrize(("on", "rule"), [("2026-06-30", "ECOM-NOTIFY-MISSING"), ("2026-07-01", "ECOM-FOREIGN")])
+def test_foreign_single_seller_shop_by_date(on: str, rule: str) -> None:
+    findings = detect(make_page(FOREIGN_FOOTER, url="https://demo-global.com/vn/"), ctx(on))
+    assert rules_of(findings) == [rule]
+    if rule == "ECOM-FOREIGN":
+        assert findings[0].evidence["platform_type"] == "single-seller shop with online ordering"
+
+
+def test_foreign_marketplace_before_the_law_is_still_foreign() -> None:
+    page = make_page(FOREIGN_FOOTER, url="https://demo-global.com/vn/", signals=VN_MARKETPLACE)
+    (finding,) = detect(page, ctx("2026-03-01"))
+    assert finding.rule == "ECOM-FOREIGN" and finding.evidence["platform_type"] == "marketplace"
+    assert "Law 122" not in finding.legal_basis

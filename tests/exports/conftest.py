@@ -21,7 +21,9 @@ from storage.blobs import BlobStore
 from storage.config import StorageConfig
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.repository import SnapshotInput, attach_artifact, save_findings, save_snapshot
+from detectors.judge import JUDGED, Judgement
+from storage.findings import record_judgement
+from storage.repository import SnapshotInput, attach_artifact, save_snapshot
 
 FETCHED = datetime(2026, 11, 20, 3, 15, 42, tzinfo=timezone.utc)
 PRODUCT = 'Nồi cơm điện Sunhouse 1,8L "cao cấp"'
@@ -60,7 +62,8 @@ class Store:
         attach_artifact(session, snapshot, "html", body, fetched_at)
         for kind, data in (EVIDENCE if evidence is None else evidence).items():
             attach_artifact(session, snapshot, kind, self.blobs.put(data), fetched_at)
-        return save_findings(session, snapshot, findings, "v1").ids
+        judgement = Judgement(url, fetched_at.date(), "v1", JUDGED, tuple(findings))
+        return [finding.id for finding in record_judgement(session, snapshot, judgement)]
 
 
 @pytest.fixture

@@ -77,7 +77,7 @@ def test_artifact_columns_point_into_the_data_dir_and_are_empty_when_missing(sto
                                                                              tmp_path: Path) -> None:
     with session_scope(store.engine) as session:
         store.add_page(session, [detected()])
-        store.add_page(session, [detected()], url="https://demo-giadung.vn/p/2", evidence={})
+        store.add_page(session, [detected(subject="offer:other")], url="https://demo-giadung.vn/p/2", evidence={})
     out = tmp_path / "findings.csv"
     with session_scope(store.engine) as session:
         export_findings(session, FindingFilter(), out, data_dir=data_dir)
@@ -125,7 +125,7 @@ def test_jsonl_keeps_values_as_stored(store: Store, data_dir: Path, tmp_path: Pa
 def test_thousands_of_findings_stream_in_id_order(store: Store, data_dir: Path, tmp_path: Path) -> None:
     with session_scope(store.engine) as session:
         for page in range(150):
-            store.add_page(session, [detected(subject=f"offer:{i}") for i in range(20)],
+            store.add_page(session, [detected(subject=f"offer:{page}:{i}") for i in range(20)],
                            url=f"https://demo-giadung.vn/p/{page}", evidence={})
     counts: list[int] = []
     out = tmp_path / "many.csv"

@@ -103,8 +103,9 @@ def test_a_failing_crawl_is_recorded_as_failed_with_its_error(db: Engine, tmp_pa
 
     assert result.exit_code == 1, result.output
     [run] = crawl_runs(db, "run-now:broken")
-    assert run.status == "failed" and run.exit_status == 1 and run.finished_at is not None
-    assert (run.error or "").startswith("storefront exited with status 1")
+    # A seed file that is gone is an input error: the crawl process says so and exits 2.
+    assert run.status == "failed" and run.exit_status == 2 and run.finished_at is not None
+    assert (run.error or "").startswith("storefront exited with status 2")
     assert f"file not found: {seeds}" in (run.error or "")
     assert run.log_path and f"file not found: {seeds}" in Path(run.log_path).read_text(encoding="utf-8")
     assert "file not found" in result.output

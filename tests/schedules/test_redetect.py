@@ -17,6 +17,7 @@ from detectors.rulebook import BUNDLED_RULES_DIR
 from schedules import jobs
 from storage.blobs import BlobStore
 from storage.db import session_scope
+from storage.findings import decide
 from storage.models import CrawlRun, Finding, PageSnapshot
 from storage.repository import SnapshotInput, save_snapshot
 
@@ -88,11 +89,13 @@ def test_a_rules_change_updates_findings_without_duplicates(db: Engine, stored_p
         assert snapshot_versions(db) == {bundled} and bundled != "older-rules"
         assert (run.status, run.spider, run.trigger) == ("finished", "redetect", "schedule:redetect")
         assert run.exit_status == 0
-        assert run.pages == 3 and run.findings == 3 and run.stats["findings_new"] == 3
+        assert run.pages == 3 and run.findings == 3
+        assert {rule: counts["new"] for rule, counts in run.finding_summary.items()} == {
+            "ECOM-NOTIFY-MISSING": 1, "PROMO-DISC-50": 2}
         assert run.log_path and Path(run.log_path).is_file()
         confirmed = session.scalars(select(Finding).where(Finding.rule == "PROMO-DISC-50")).first()
         assert confirmed is not None
-        confirmed.status = "confirmed"  # a reviewer's decision, which no rules change may undo
+        decide(session, confirmed.id, "confirmed", actor="lan")  # which no rules change may undo
         confirmed_id = confirmed.id
 
     assert jobs.redetect_job() is None  # nothing changed: nothing done, nothing recorded
@@ -106,14 +109,14 @@ def test_a_rules_change_updates_findings_without_duplicates(db: Engine, stored_p
     assert after.keys() == before.keys()
     for finding_id, (rule, status, title) in after.items():
         if rule == "PROMO-DISC-50":
-            assert status == ("confirmed" if finding_id == confirmed_id else "retracted")
+            assert status == ("confirmed" if finding_id == confirmed_id else "gone")
         else:
             assert (status, title) == ("open", f"{NOTIFY_TITLE} (revised)")
     with session_scope(db) as session:
         fixed_version = session.get_one(CrawlRun, fixed_run).stats["rules_version"]
     assert snapshot_versions(db) == {fixed_version} and fixed_version != bundled
 
-    # Back to the bundled rules, through the command line: the retracted finding reopens, no new rows.
+    # Back to the bundled rules, through the command line: the gone finding reopens, no new rows.
     result = CliRunner().invoke(cli, ["schedule", "run-now", "redetect"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "redetect" in result.output and "finished" in result.output

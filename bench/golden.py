@@ -3,7 +3,8 @@
 ``meta.json``: ``url``, ``on`` (the date judged), ``source`` (how the page was made),
 ``split`` ("dev" | "regression", see below), optional ``registry`` (inline records) and ``extra``
 (``Context.extra``). ``expected.json``: ``{"rules": [sorted rule ids]}``.
-Shared by ``test_golden.py`` and ``bench/detect_eval.py``.
+Shared by ``bench/detect_eval.py`` and ``tests/detectors/test_golden.py`` (the tests may use the
+bench; nothing shipped uses the tests).
 
 Neither split is held out: the tests assert on every case, and the rules were written by the same
 hands as the pages. ``dev`` pages were written while a rule was built; ``regression`` pages were
@@ -22,7 +23,7 @@ from typing import Any
 from detectors.registry import InMemoryRegistry
 from detectors.types import Context, RegistryRecord
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 
 
 @dataclass(frozen=True)
