@@ -43,8 +43,12 @@ def check_badges(page: Page, run: RuleRun) -> Iterable[Finding]:
     claims = badge_claims(page, run.context.registry, registry_complete=_complete(run))
     has_good_link = any(c.status in _OPEN for c in claims)
     findings = []
-    for claim in claims:
-        if claim.status in _BAD_RECORD:
+    for mark, claim in zip(page.badge_marks, claims):
+        if page.signals.publisher and mark.basis == "portal-link":
+            # An article citing a record in a text link claims nothing for its own site.
+            run.note("ECOM-BADGE-FAKE", f"{claim.css_path}: a text link to a portal record on a page that "
+                     "publishes and sells nothing: a citation, not the site's badge")
+        elif claim.status in _BAD_RECORD:
             findings.append(_fake_finding(rule, page, claim))
         elif claim.status in _UNLINKED and _flag_unlinked(rule, page, has_good_link):
             findings.append(_fake_finding(rule, page, claim))

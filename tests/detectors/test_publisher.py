@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import lxml.html
 import pytest
 
-from detectors import detect, parse_page
+from detectors import InMemoryRegistry, detect, parse_page
 from detectors.page.publisher import link_hosts, order_forms
+from detectors.types import Context, RegistryRecord
 
 from bench.golden import FIXTURES_DIR, load_case
 
@@ -75,3 +78,20 @@ def test_order_forms(form: str, count: int) -> None:
 )
 def test_where_a_link_leads(href: str, host: str) -> None:
     assert link_hosts([href]) == (host,)
+
+
+def test_an_article_citing_a_portal_record_claims_no_badge() -> None:
+    story = "".join(f"<p>{'Nhiều website giả mạo biểu tượng đã thông báo, người mua cần kiểm tra kỹ hồ sơ. ' * 4}</p>"
+                    for _ in range(5))
+    html = f"""<html lang="vi"><head><meta property="og:type" content="article"></head><body><article>
+      <h1>Cảnh giác logo giả</h1>{story}
+      <p>Ví dụ, <a href="http://online.gov.vn/Home/WebDetails/555">hồ sơ số 555</a> thuộc về một cửa hàng khác.</p>
+    </article></body></html>"""
+    registry = InMemoryRegistry([RegistryRecord("555", "cua-hang-khac.vn", "notified", "active")])
+    page = parse_page(html, "https://demo-bao.vn/tin/logo-gia")
+    assert page.signals.publisher
+    assert detect(page, Context(on=date(2026, 10, 15), registry=registry)) == []
+    shop = parse_page(html.replace('<meta property="og:type" content="article">', "").replace(
+        "</article>", '</article><a href="/gio-hang">Giỏ hàng</a><button>Mua ngay</button>'), "https://demo-bao.vn/")
+    rules = [f.rule for f in detect(shop, Context(on=date(2026, 10, 15), registry=registry))]
+    assert "ECOM-BADGE-FAKE" in rules  # on a page that sells, a link to another site's record is a borrowed badge
