@@ -87,6 +87,7 @@ class Offer:
     paired_by: str | None = None
     # Hosts the links of the offer's card lead to ("" for the page's own site, "redirect" for an
     # own /go/-style redirect): an offer whose links all lead elsewhere is quoted, not sold here.
+    # Read for DOM offers with a reference price or a discount badge only; () otherwise.
     link_hosts: tuple[str, ...] = ()
 
 

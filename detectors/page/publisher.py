@@ -6,8 +6,8 @@ judge it (``signals.publisher``). Two kinds of evidence make a page a publisher:
 
 - it is an article: schema.org ``Article`` types, ``og:type = article``, a published-time meta,
   or an ``<article>`` holding a story's worth of paragraphs;
-- it is a hub: most of its priced offers link only to other sites (affiliate and deal pages, also
-  through an own ``/go/`` redirect), or it compares prices across sellers ("12 nơi bán").
+- it is a hub: most of its discounted offers link only to other sites (affiliate and deal pages,
+  also through an own ``/go/`` redirect), or it compares prices across sellers ("12 nơi bán").
 
 and it shows no ordering of its own: no link to its own cart or checkout, no cart or order form
 (a phone number and an address or quantity to fill in), no "Mua ngay" button but those leading to
@@ -25,7 +25,7 @@ import lxml.html
 from detectors.domains import registrable_domain
 from detectors.types import Link, Offer
 
-__all__ = ["article_markers", "link_hosts", "order_forms", "publisher_reasons"]
+__all__ = ["article_markers", "link_hosts", "order_forms", "own_ordering", "publisher_reasons"]
 
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "BlogPosting", "Blog", "Report", "LiveBlogPosting", "AnalysisNewsArticle",
@@ -108,26 +108,25 @@ def _redirect_target(query: str) -> str | None:
     return None
 
 
-def publisher_reasons(*, domain: str, lowered_text: str, markers: Sequence[str], links: Sequence[Link],
-                      offers: Sequence[Offer], cart_phrases: Sequence[str], cart_hrefs: Sequence[str],
-                      cart_forms: int, order_form_count: int) -> tuple[list[str], list[str]]:
-    """(why the page publishes, why it sells itself); a publisher has the first and not the second."""
+def publisher_reasons(*, domain: str, lowered_text: str, markers: Sequence[str],
+                      offers: Sequence[Offer]) -> list[str]:
+    """Why the page reads as an article or a hub ([] when it does not); see ``own_ordering``."""
     reasons = list(markers)
-    priced = [o for o in offers if o.source == "dom" and o.price is not None]
+    # The offers a promotion rule could flag: priced, read from the page, with a reference or a badge.
+    priced = [o for o in offers if o.source == "dom" and o.price is not None
+              and (o.reference_price is not None or o.stated_discount_percent is not None)]
     quoted = [o for o in priced if o.link_hosts and all(_elsewhere(h, domain) for h in o.link_hosts)]
     if len(quoted) >= MIN_HUB_OFFERS and len(quoted) >= HUB_SHARE * len(priced):
-        reasons.append(f"link-hub:{len(quoted)} of {len(priced)} priced offers link only to other sites")
+        reasons.append(f"link-hub:{len(quoted)} of {len(priced)} discounted offers link only to other sites")
     comparisons = sum(lowered_text.count(p) for p in COMPARISON_PHRASES)
     if comparisons >= MIN_COMPARISON_HITS:
         reasons.append(f"price-comparison:{comparisons} mentions of sellers compared")
-    if not reasons:
-        return [], []
-    selling = _own_ordering(domain, lowered_text, links, cart_phrases, cart_hrefs, cart_forms, order_form_count)
-    return reasons, selling
+    return reasons
 
 
-def _own_ordering(domain: str, lowered_text: str, links: Sequence[Link], cart_phrases: Sequence[str],
-                  cart_hrefs: Sequence[str], cart_forms: int, order_form_count: int) -> list[str]:
+def own_ordering(*, domain: str, lowered_text: str, links: Sequence[Link], cart_phrases: Sequence[str],
+                 cart_hrefs: Sequence[str], cart_forms: int, order_form_count: int) -> list[str]:
+    """What shows the page takes orders itself; a page with any of it is no publisher."""
     found = []
     own_cart = [href for href in cart_hrefs if not _elsewhere(_host(href), domain)]
     if own_cart:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from detectors import lexicons as lx
 from detectors.domains import is_vn_domain, registrable_domain
-from detectors.page.publisher import publisher_reasons
+from detectors.page.publisher import own_ordering, publisher_reasons
 from detectors.types import Link, Offer, Signals
 
 MAX_TERMS_PER_KIND = 3  # reasons stay readable: "province:Hà Nội", not all 34
@@ -73,11 +73,12 @@ def compute_signals(
     vn_reasons, vn = _vietnamese_facing(domain, text, words, lang, declared_lang, hreflangs, links, offers)
     commerce_reasons, commerce = _commerce(words, links, offers, structured or {}, cart_forms)
     market_reasons, marketplace = _marketplace(domain, words, links)
-    published, selling = publisher_reasons(
-        domain=domain, lowered_text=words.text, markers=article_markers, links=links, offers=offers,
-        cart_phrases=words.find(lx.CART_PHRASES), cart_hrefs=[link.href for link in links if is_cart_href(link.href)],
-        cart_forms=cart_forms, order_form_count=order_forms,
-    )
+    published = publisher_reasons(domain=domain, lowered_text=words.text, markers=article_markers, offers=offers)
+    selling = own_ordering(
+        domain=domain, lowered_text=words.text, links=links, cart_phrases=words.find(lx.CART_PHRASES),
+        cart_hrefs=[link.href for link in links if is_cart_href(link.href)], cart_forms=cart_forms,
+        order_form_count=order_forms,
+    ) if published else []
     publisher = bool(published) and not selling
     if publisher:
         commerce = False

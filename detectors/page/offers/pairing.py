@@ -168,7 +168,8 @@ def _offer(prices: CardPrices, pair: Pair, badge: Badge | None, css_paths: CssPa
         reference_basis=reference.basis if reference else None,
         stated_discount_up_to=badge.percent.up_to if badge else False,
         paired_by=pair.paired_by if reference else None,
-        link_hosts=prices.link_hosts,
+        # Only an offer a rule could flag needs to say where it leads (``page.publisher``'s hubs).
+        link_hosts=prices.link_hosts if reference is not None or badge is not None else (),
     )
 
 
