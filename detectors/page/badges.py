@@ -175,6 +175,9 @@ def _backgrounds(root: lxml.html.HtmlElement, stylesheets: tuple[str, ...]
         for el in select(root, rule.selector):
             found.append((el, url, f"(<style>: {rule.selector} {{ background-image: url({url}) }})"))
     for el in _BACKGROUND_XPATH(root):
+        values = " ".join(el.get(a) or "" for a in ("style", *BACKGROUND_ATTRS)).lower()
+        if not any(needle in values for needle in _BADGE_FILE_NEEDLES):
+            continue  # sliders and banners: most backgrounds name no badge
         urls = style_urls(el.get("style") or "") + [el.get(a) or "" for a in BACKGROUND_ATTRS]
         url = next((u for u in urls if u and _file_kind(u)), None)
         if url is not None:

@@ -41,9 +41,10 @@ _MOJIBAKE = re.compile(
     "[\u00c2-\u00c6\u00e1\u0102\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
     "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-# Cheap test first: Vietnamese text double-encoded always shows "Ã" (UTF-8 C3 xx: à á â ã è é ê ì í
-# ò ó ô õ ù ú ý) or "á»" (E1 BB xx: most letters with a tone mark).
-_MOJIBAKE_HINTS = ("Ã", "á»")
+# Cheap test first (counting is fast, the pattern is not): double-encoded Vietnamese shows "Ã" (UTF-8
+# C3 xx: à á â ã è é ê ì í ò ó ô õ ù ú ý, as windows-1252), "á»"/"áº" (E1 BB/BA xx: letters with a
+# tone mark, either codec), "Ä‘" (đ), "Æ°" (ư).
+_MOJIBAKE_HINTS = ("Ã", "á»", "áº", "Ä‘", "Æ°")
 # A run of non-ASCII characters that windows-1252 or -1258 (or the ISO-8859-1 fallback for 0x80–0x9F)
 # write as one byte each: a double-encoded character is such a run (UTF-8 puts no ASCII byte inside a
 # character), while correct text, run by run, almost never decodes as UTF-8 ("á" alone is 0xE1).
@@ -79,7 +80,7 @@ def decode_document(html: str | bytes, declared: str | None = None) -> Decoded:
 def repair_text(text: str) -> tuple[str, list[str]]:
     """Double-encoded runs turned back, and amounts whose "₫" was lost read as đồng."""
     repairs: list[str] = []
-    if any(hint in text for hint in _MOJIBAKE_HINTS) and len(_MOJIBAKE.findall(text)) >= MIN_MOJIBAKE:
+    if sum(text.count(hint) for hint in _MOJIBAKE_HINTS) >= MIN_MOJIBAKE and len(_MOJIBAKE.findall(text)) >= MIN_MOJIBAKE:
         text, count = _undo_double_encoding(text)
         if count:
             repairs.append(f"{count} runs of double-encoded text (UTF-8 shown as windows-1252/1258) decoded again")

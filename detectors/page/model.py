@@ -24,8 +24,8 @@ from lxml.html import HtmlElement
 from detectors.domains import registrable_domain
 from detectors.page.language import declared_language, detect_language, hreflang_languages
 from detectors.page.offers import extract_offers
-from detectors.page.publisher import article_markers, order_forms
-from detectors.page.signals import compute_signals, schema_types
+from detectors.page.publisher import article_markers, order_forms, own_cart_links
+from detectors.page.signals import compute_signals, is_cart_href, schema_types
 from detectors.page.badges import read_badge_marks
 from detectors.page.document import Document
 from detectors.page.encoding import decode_document
@@ -83,8 +83,11 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
     links = read_links(root, base, paths)
     images = read_images(root, base, paths)
     lang = detect_language(text)
-    offers = extract_offers(root, structured, paths, struck, BoxPositions(stylesheets))
     domain = registrable_domain(url)
+    # Where offers lead only matters on a page that might quote them (``page.publisher``): a page with
+    # its own cart or order form sells, whatever its offers link to.
+    sells = bool(cart_forms or orders or own_cart_links(domain, [link.href for link in links if is_cart_href(link.href)]))
+    offers = extract_offers(root, structured, paths, struck, BoxPositions(stylesheets), read_link_hosts=not sells)
     signals = compute_signals(
         domain=domain,
         text=text,

@@ -25,7 +25,7 @@ import lxml.html
 from detectors.domains import registrable_domain
 from detectors.types import Link, Offer
 
-__all__ = ["article_markers", "link_hosts", "order_forms", "own_ordering", "publisher_reasons"]
+__all__ = ["article_markers", "link_hosts", "order_forms", "own_cart_links", "own_ordering", "publisher_reasons"]
 
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "BlogPosting", "Blog", "Report", "LiveBlogPosting", "AnalysisNewsArticle",
@@ -115,7 +115,8 @@ def publisher_reasons(*, domain: str, lowered_text: str, markers: Sequence[str],
     # The offers a promotion rule could flag: priced, read from the page, with a reference or a badge.
     priced = [o for o in offers if o.source == "dom" and o.price is not None
               and (o.reference_price is not None or o.stated_discount_percent is not None)]
-    quoted = [o for o in priced if o.link_hosts and all(_elsewhere(h, domain) for h in o.link_hosts)]
+    elsewhere = _Elsewhere(domain)
+    quoted = [o for o in priced if o.link_hosts and all(elsewhere(h) for h in o.link_hosts)]
     if len(quoted) >= MIN_HUB_OFFERS and len(quoted) >= HUB_SHARE * len(priced):
         reasons.append(f"link-hub:{len(quoted)} of {len(priced)} discounted offers link only to other sites")
     comparisons = sum(lowered_text.count(p) for p in COMPARISON_PHRASES)
@@ -128,14 +129,17 @@ def own_ordering(*, domain: str, lowered_text: str, links: Sequence[Link], cart_
                  cart_hrefs: Sequence[str], cart_forms: int, order_form_count: int) -> list[str]:
     """What shows the page takes orders itself; a page with any of it is no publisher."""
     found = []
-    own_cart = [href for href in cart_hrefs if not _elsewhere(_host(href), domain)]
+    elsewhere = _Elsewhere(domain)
+    own_cart = own_cart_links(domain, cart_hrefs)
     if own_cart:
         found.append(f"own cart link {urlsplit(own_cart[0]).path}")
     if cart_forms:
         found.append(f"{cart_forms} cart forms")
     if order_form_count:
         found.append(f"{order_form_count} order forms")
-    outbound_texts = " ".join(link.text.lower() for link in links if _elsewhere(_host(link.href), domain))
+    if found or not cart_phrases:
+        return found
+    outbound_texts = " ".join(link.text.lower() for link in links if link.text and elsewhere(_host(link.href)))
     for phrase in cart_phrases:
         term = phrase.lower()
         if lowered_text.count(term) > outbound_texts.count(term):
@@ -144,13 +148,25 @@ def own_ordering(*, domain: str, lowered_text: str, links: Sequence[Link], cart_
     return found
 
 
-def _elsewhere(host: str, domain: str) -> bool:
-    if host == "redirect":
-        return True
-    if not host:
-        return False
-    other = registrable_domain(host)
-    return other != domain and other not in CHAT_DOMAINS
+def own_cart_links(domain: str, cart_hrefs: Sequence[str]) -> list[str]:
+    """The cart and checkout links that stay on the page's own site."""
+    elsewhere = _Elsewhere(domain)
+    return [href for href in cart_hrefs if not elsewhere(_host(href))]
+
+
+class _Elsewhere:
+    """Whether a host (as ``link_hosts`` gives it) is another site than ``domain``; a chat service a
+    shop takes orders through is not. Hosts repeat on a page, and tldextract is not free: cached."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+        self.known: dict[str, bool] = {"": False, "redirect": True}
+
+    def __call__(self, host: str) -> bool:
+        if host not in self.known:
+            other = registrable_domain(host)
+            self.known[host] = other != self.domain and other not in CHAT_DOMAINS
+        return self.known[host]
 
 
 def _host(href: str) -> str:

@@ -35,14 +35,18 @@ def extract_offers(
     css_paths: CssPaths | None = None,
     struck: frozenset[HtmlElement] = frozenset(),
     positions: BoxPositions | None = None,
+    *,
+    read_link_hosts: bool = True,
 ) -> tuple[Offer, ...]:
     """All offers of a page, structured first, duplicates removed.
 
     ``root`` must have been through ``text.prepare_for_text``; ``css_paths`` is the page's
     CSS path cache, if it has one; ``struck`` the elements its stylesheets strike through and
-    ``positions`` where they place a builder's boxes.
+    ``positions`` where they place a builder's boxes; ``read_link_hosts`` whether to say where each
+    discounted offer's links lead (``Offer.link_hosts``).
     """
-    return dedupe(structured_offers(structured) + dom_offers(root, css_paths, struck, positions))
+    dom = dom_offers(root, css_paths, struck, positions, read_link_hosts=read_link_hosts)
+    return dedupe(structured_offers(structured) + dom)
 
 
 def dedupe(offers: list[Offer]) -> tuple[Offer, ...]:

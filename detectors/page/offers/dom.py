@@ -81,7 +81,8 @@ _PRICE_FILTER = lx.compile_terms(lx.PRICE_FILTER_WORDS)
 
 
 def dom_offers(root: HtmlElement, css_paths: CssPaths | None = None,
-               struck: frozenset[HtmlElement] = frozenset(), positions: BoxPositions | None = None) -> list[Offer]:
+               struck: frozenset[HtmlElement] = frozenset(), positions: BoxPositions | None = None,
+               *, read_link_hosts: bool = True) -> list[Offer]:
     """Offers shown in the page body; ``root`` must have been through ``prepare_for_text``.
 
     ``css_paths`` is the page's CSS path cache (see ``text.css_path``); ``struck`` the elements
@@ -102,7 +103,7 @@ def dom_offers(root: HtmlElement, css_paths: CssPaths | None = None,
         for card, (card_tokens, card_badges) in by_card.items()
     ]
     adopt_orphans(priced, positions)
-    return [offer for prices in priced for offer in card_offers(prices, css_paths)]
+    return [offer for prices in priced for offer in card_offers(prices, css_paths, read_link_hosts)]
 
 
 # --- finding price elements ---------------------------------------------------------------

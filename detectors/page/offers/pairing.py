@@ -60,9 +60,10 @@ def pair_card(card: HtmlElement, tokens: list[Token], badges: list[Badge], name:
     return CardPrices(card, name, card_flags(card, name), pairs, orphans, badges, amounts_off)
 
 
-def card_offers(prices: CardPrices, css_paths: CssPaths | None) -> list[Offer]:
+def card_offers(prices: CardPrices, css_paths: CssPaths | None, read_link_hosts: bool = True) -> list[Offer]:
     badge_of = _assign_badges(prices.badges, prices.pairs)
-    return [_offer(prices, pair, badge_of.get(index), css_paths) for index, pair in enumerate(prices.pairs)]
+    return [_offer(prices, pair, badge_of.get(index), css_paths, read_link_hosts)
+            for index, pair in enumerate(prices.pairs)]
 
 
 def _collapse(tokens: list[Token]) -> list[Token]:
@@ -141,7 +142,8 @@ def _distance(badge: Badge, pair: Pair) -> float:
     return min(abs(badge.order - token.order) for token in (pair.current, pair.reference) if token is not None)
 
 
-def _offer(prices: CardPrices, pair: Pair, badge: Badge | None, css_paths: CssPaths | None) -> Offer:
+def _offer(prices: CardPrices, pair: Pair, badge: Badge | None, css_paths: CssPaths | None,
+           read_link_hosts: bool) -> Offer:
     current, reference, name = pair.current, pair.reference, prices.name
     block = _evidence_block(prices.card, [current.el] + ([reference.el] if reference else []))
     snippet = element_text(block)
@@ -169,7 +171,7 @@ def _offer(prices: CardPrices, pair: Pair, badge: Badge | None, css_paths: CssPa
         stated_discount_up_to=badge.percent.up_to if badge else False,
         paired_by=pair.paired_by if reference else None,
         # Only an offer a rule could flag needs to say where it leads (``page.publisher``'s hubs).
-        link_hosts=prices.link_hosts if reference is not None or badge is not None else (),
+        link_hosts=prices.link_hosts if read_link_hosts and (reference is not None or badge is not None) else (),
     )
 
 
