@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import lxml.html
-from lxml import etree
 
 from detectors.page.styles import css_rules, select, style_urls
 from detectors.page.text import CssPaths, css_path, normalize_whitespace
@@ -64,10 +63,6 @@ _EMPTY_HREFS = ("", "#", "/")
 _ICON_TAGS = ("i", "span", "div", "a", "em")  # elements a badge class marks as a badge icon
 _CLAIM_TAGS = ("img", *_ICON_TAGS)
 MAX_ICON_TEXT = 60  # an icon holds next to no text: a block of prose with a "bct" class is no badge
-# From the attributes up: four times faster than testing every element.
-_BACKGROUND_XPATH = etree.XPath(
-    "//@style[contains(., 'url(')]/.. | //@data-bg/.. | //@data-background/.. | //@data-background-image/.."
-)
 
 
 @dataclass
@@ -120,7 +115,8 @@ def _without_containers(marks: list[_Mark]) -> list[_Mark]:
 
 def _badge_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None, str | None]:
     """(kind, basis, image) when the element looks like a MOIT badge: kind "notified" /
-    "registered" / "generic", basis "image" / "icon" / "label"; (None, None, None) otherwise."""
+    "registered" / "generic", basis "image" / "icon" / "css-background" (inline) / "label";
+    (None, None, None) otherwise."""
     if el.tag == "img":
         sources = [value for value in (el.get(a) for a in IMAGE_SOURCE_ATTRS) if value]
         kind = _file_kind(" ".join(sources))
@@ -131,6 +127,8 @@ def _badge_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None, str 
         kind = "notified" if NOTIFIED_CLASS_RE.search(classes) else (
             "registered" if REGISTERED_CLASS_RE.search(classes) else "generic")
         return kind, "icon", None
+    if el.tag != "img" and (background := _inline_background(el)) is not None:
+        return _file_kind(background), "css-background", background
     if el.tag not in ("img", "a"):
         return None, None, None
     texts = " ".join(el.get(a) or "" for a in ("alt", "title", "aria-label"))
@@ -142,6 +140,14 @@ def _badge_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None, str 
             return "registered", "label", None
         return "generic", "label", None
     return None, None, None
+
+
+def _inline_background(el: lxml.html.HtmlElement) -> str | None:
+    """A badge image named by the element's own style or lazy-background attribute."""
+    style = el.get("style")
+    urls = style_urls(style) if style and "url(" in style else []
+    urls += [value for value in (el.get(a) for a in BACKGROUND_ATTRS) if value]
+    return next((url for url in urls if _file_kind(url)), None)
 
 
 def _is_icon(el: lxml.html.HtmlElement) -> bool:
@@ -168,20 +174,13 @@ def _file_name(src: str) -> str:
 
 def _backgrounds(root: lxml.html.HtmlElement, stylesheets: tuple[str, ...]
                  ) -> list[tuple[lxml.html.HtmlElement, str, str]]:
-    """(element, image URL, where it was named) for every background image named like a badge."""
+    """(element, image URL, the rule) for every background image a ``<style>`` rule names like a
+    badge (inline styles are read with the element, ``_inline_background``)."""
     found = []
     for rule in css_rules(stylesheets, _BADGE_FILE_NEEDLES, _names_badge):
         url = next(u for u in style_urls(rule.declarations) if _file_kind(u))
         for el in select(root, rule.selector):
             found.append((el, url, f"(<style>: {rule.selector} {{ background-image: url({url}) }})"))
-    for el in _BACKGROUND_XPATH(root):
-        values = " ".join(el.get(a) or "" for a in ("style", *BACKGROUND_ATTRS)).lower()
-        if not any(needle in values for needle in _BADGE_FILE_NEEDLES):
-            continue  # sliders and banners: most backgrounds name no badge
-        urls = style_urls(el.get("style") or "") + [el.get(a) or "" for a in BACKGROUND_ATTRS]
-        url = next((u for u in urls if u and _file_kind(u)), None)
-        if url is not None:
-            found.append((el, url, ""))
     return found
 
 

@@ -32,6 +32,8 @@ __all__ = ["Decoded", "decode_document", "repair_text"]
 
 MIN_MOJIBAKE = 3  # double-encoded characters a page must show before any run is repaired
 MIN_LOST = 5  # "?" inside words a page must show before "1.290.000?" is read as đồng
+MAX_QUESTION_MARKS = 400  # "?" looked at for lost letters: a page that lost them shows them early
+SAMPLE = 200_000  # characters looked at for double encoding: it shows all through a page that has it
 
 _SINGLE_BYTE = frozenset({"cp1252", "windows-1252", "iso8859-1", "latin-1", "latin1", "iso-8859-1",
                           "cp1258", "windows-1258", "ascii", "us-ascii"})
@@ -80,7 +82,8 @@ def decode_document(html: str | bytes, declared: str | None = None) -> Decoded:
 def repair_text(text: str) -> tuple[str, list[str]]:
     """Double-encoded runs turned back, and amounts whose "₫" was lost read as đồng."""
     repairs: list[str] = []
-    if sum(text.count(hint) for hint in _MOJIBAKE_HINTS) >= MIN_MOJIBAKE and len(_MOJIBAKE.findall(text)) >= MIN_MOJIBAKE:
+    hints = sum(text.count(hint, 0, SAMPLE) for hint in _MOJIBAKE_HINTS)
+    if hints >= MIN_MOJIBAKE and len(_MOJIBAKE.findall(text, 0, SAMPLE)) >= MIN_MOJIBAKE:
         text, count = _undo_double_encoding(text)
         if count:
             repairs.append(f"{count} runs of double-encoded text (UTF-8 shown as windows-1252/1258) decoded again")
@@ -95,8 +98,9 @@ def repair_text(text: str) -> tuple[str, list[str]]:
 def _lost_characters(text: str) -> int:
     """How many "?" inside a word ("Gi?", "c?a") or U+FFFD the text shows, counting to ``MIN_LOST``."""
     count = min(text.count("\ufffd"), MIN_LOST)
-    index = text.find("?")
-    while index >= 0 and count < MIN_LOST:
+    index, looked = text.find("?"), 0
+    while index >= 0 and count < MIN_LOST and looked < MAX_QUESTION_MARKS:
+        looked += 1
         if 0 < index < len(text) - 1 and text[index - 1].isalpha() and text[index + 1].isalpha():
             start = max(text.rfind(" ", 0, index), text.rfind(">", 0, index)) + 1
             end = min(x for x in (text.find(" ", index), text.find("<", index), len(text)) if x >= 0)
