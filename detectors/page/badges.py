@@ -49,7 +49,7 @@ NOTIFIED_TEXT_RE = re.compile(r"đã\s+thông\s+báo", re.I)
 REGISTERED_TEXT_RE = re.compile(r"đã\s+đăng\s+ký", re.I)
 # Lazy-loading attributes that hold the real image (Sapo, WordPress, Haravan themes).
 IMAGE_SOURCE_ATTRS = ("src", "data-src", "data-original", "data-lazy-src", "data-lazy", "srcset", "data-srcset")
-# Lazy background images on any element ("lazysizes" and theme scripts).
+# Lazy background images ("lazysizes" and theme scripts, on an element of class "lazy…").
 BACKGROUND_ATTRS = ("data-bg", "data-background", "data-background-image")
 # Where a link's address may hide: a mirror's copy of the original (HTTrack, Teleport Pro), a script.
 MIRROR_ATTRS = ("tppabs",)
@@ -122,13 +122,14 @@ def _badge_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None, str 
         kind = _file_kind(" ".join(sources))
         if kind is not None:
             return kind, "image", next(v.strip() for v in sources if _file_kind(v))
-    elif el.tag in _ICON_TAGS and BADGE_CLASS_RE.search(el.get("class") or "") and _is_icon(el):
+    else:
         classes = el.get("class") or ""
-        kind = "notified" if NOTIFIED_CLASS_RE.search(classes) else (
-            "registered" if REGISTERED_CLASS_RE.search(classes) else "generic")
-        return kind, "icon", None
-    if el.tag != "img" and (background := _inline_background(el)) is not None:
-        return _file_kind(background), "css-background", background
+        if classes and BADGE_CLASS_RE.search(classes) and _is_icon(el):
+            kind = "notified" if NOTIFIED_CLASS_RE.search(classes) else (
+                "registered" if REGISTERED_CLASS_RE.search(classes) else "generic")
+            return kind, "icon", None
+        if (background := _inline_background(el, classes)) is not None:
+            return _file_kind(background), "css-background", background
     if el.tag not in ("img", "a"):
         return None, None, None
     texts = " ".join(el.get(a) or "" for a in ("alt", "title", "aria-label"))
@@ -142,12 +143,17 @@ def _badge_kind(el: lxml.html.HtmlElement) -> tuple[str | None, str | None, str 
     return None, None, None
 
 
-def _inline_background(el: lxml.html.HtmlElement) -> str | None:
-    """A badge image named by the element's own style or lazy-background attribute."""
+def _inline_background(el: lxml.html.HtmlElement, classes: str) -> str | None:
+    """A badge image named by the element's own style, or by the attribute a lazy loader reads
+    (only on elements whose class names the loader: "lazy", "lazyload", "bg-lazy")."""
     style = el.get("style")
     urls = style_urls(style) if style and "url(" in style else []
-    urls += [value for value in (el.get(a) for a in BACKGROUND_ATTRS) if value]
-    return next((url for url in urls if _file_kind(url)), None)
+    if "lazy" in classes:
+        urls += [value for value in (el.get(a) for a in BACKGROUND_ATTRS) if value]
+    for url in urls:
+        if _file_kind(url):
+            return url
+    return None
 
 
 def _is_icon(el: lxml.html.HtmlElement) -> bool:

@@ -33,7 +33,7 @@ __all__ = ["Decoded", "decode_document", "repair_text"]
 MIN_MOJIBAKE = 3  # double-encoded characters a page must show before any run is repaired
 MIN_LOST = 5  # "?" inside words a page must show before "1.290.000?" is read as đồng
 MAX_QUESTION_MARKS = 400  # "?" looked at for lost letters: a page that lost them shows them early
-SAMPLE = 200_000  # characters looked at for double encoding: it shows all through a page that has it
+SAMPLE = 50_000  # characters looked at for double encoding: it shows all through a page that has it
 
 _SINGLE_BYTE = frozenset({"cp1252", "windows-1252", "iso8859-1", "latin-1", "latin1", "iso-8859-1",
                           "cp1258", "windows-1258", "ascii", "us-ascii"})
@@ -47,6 +47,11 @@ _MOJIBAKE = re.compile(
 # C3 xx: à á â ã è é ê ì í ò ó ô õ ù ú ý, as windows-1252), "á»"/"áº" (E1 BB/BA xx: letters with a
 # tone mark, either codec), "Ä‘" (đ), "Æ°" (ư).
 _MOJIBAKE_HINTS = ("Ã", "á»", "áº", "Ä‘", "Æ°")
+_MOJIBAKE_HINT_BYTES = tuple(hint.encode("utf-8") for hint in _MOJIBAKE_HINTS)
+# Letters only Vietnamese writes (ă đ ơ ư and the tone-marked letters of U+1EA0–U+1EF9): a page showing
+# them did not lose its letters to "?". In UTF-8 the tone-marked ones start E1 BA / E1 BB.
+_VIETNAMESE_LETTER = re.compile("[\u0102\u0103\u0110\u0111\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]")
+_VIETNAMESE_LETTER_BYTES = (b"\xe1\xba", b"\xe1\xbb")
 # A run of non-ASCII characters that windows-1252 or -1258 (or the ISO-8859-1 fallback for 0x80–0x9F)
 # write as one byte each: a double-encoded character is such a run (UTF-8 puts no ASCII byte inside a
 # character), while correct text, run by run, almost never decodes as UTF-8 ("á" alone is 0xE1).
@@ -73,26 +78,39 @@ def decode_document(html: str | bytes, declared: str | None = None) -> Decoded:
         decoded = Decoded(html, "str")
     else:
         decoded = _decode_bytes(html, declared)
-    text, repairs = repair_text(decoded.text)
+    # The cheap tests below read the bytes when the text is their UTF-8 reading: counting bytes is
+    # several times faster than counting non-ASCII characters in a str.
+    raw = html if isinstance(html, bytes) and decoded.encoding == "utf-8" and not decoded.repair else None
+    text, repairs = repair_text(decoded.text, raw)
     if decoded.repair:
         repairs.insert(0, decoded.repair)
     return Decoded(text, decoded.encoding, "; ".join(repairs) or None)
 
 
-def repair_text(text: str) -> tuple[str, list[str]]:
-    """Double-encoded runs turned back, and amounts whose "₫" was lost read as đồng."""
+def repair_text(text: str, raw: bytes | None = None) -> tuple[str, list[str]]:
+    """Double-encoded runs turned back, and amounts whose "₫" was lost read as đồng; ``raw``, when
+    given, is ``text`` as UTF-8 bytes."""
     repairs: list[str] = []
-    hints = sum(text.count(hint, 0, SAMPLE) for hint in _MOJIBAKE_HINTS)
+    if raw is not None:
+        hints = sum(raw.count(hint, 0, SAMPLE) for hint in _MOJIBAKE_HINT_BYTES)
+    else:
+        hints = sum(text.count(hint, 0, SAMPLE) for hint in _MOJIBAKE_HINTS)
     if hints >= MIN_MOJIBAKE and len(_MOJIBAKE.findall(text, 0, SAMPLE)) >= MIN_MOJIBAKE:
         text, count = _undo_double_encoding(text)
         if count:
             repairs.append(f"{count} runs of double-encoded text (UTF-8 shown as windows-1252/1258) decoded again")
-    if _lost_characters(text) >= MIN_LOST:
+    if not _has_vietnamese_letters(text, raw) and _lost_characters(text) >= MIN_LOST:
         text, count = _LOST_CURRENCY.subn(r"\1₫", text)
         if count:
             repairs.append(f"the page lost its non-Latin characters ('?' inside words): {count} amounts "
                            "followed by '?' read as đồng")
     return text, repairs
+
+
+def _has_vietnamese_letters(text: str, raw: bytes | None) -> bool:
+    if raw is not None:
+        return any(lead in raw for lead in _VIETNAMESE_LETTER_BYTES)
+    return _VIETNAMESE_LETTER.search(text) is not None
 
 
 def _lost_characters(text: str) -> int:

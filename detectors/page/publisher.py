@@ -53,7 +53,9 @@ def article_markers(root: lxml.html.HtmlElement, schema_types: set[str],
     reasons = [f"structured:{t}" for t in sorted(schema_types & ARTICLE_TYPES)]
     if any(str(og.get("og:type") or og.get("@type") or "").lower() == "article" for og in opengraph):
         reasons.append("og:type=article")
-    if root.xpath("//meta[@property='article:published_time' or @itemprop='datePublished' or @name='pubdate']"):
+    head = root.find("head")  # the <head>'s own metas only: an itemprop date in the body is structured data
+    if head is not None and any(m.get("property") == "article:published_time" or m.get("name") == "pubdate"
+                                for m in head.iter("meta")):
         reasons.append("meta:published-time")
     for article in root.iter("article"):
         if sum(len(p.text_content()) for p in article.iter("p")) >= MIN_ARTICLE_TEXT:

@@ -63,9 +63,9 @@ def css_rules(stylesheets: tuple[str, ...], needles: str | tuple[str, ...],
     seen: set[tuple[str, str]] = set()
     for sheet in stylesheets:
         lowered = sheet.lower()
-        if not any(n in lowered for n in needles):
-            continue
-        if "/*" in sheet:
+        if "/*" in sheet:  # comments may hold braces: drop them first, if the sheet is worth it
+            if not any(n in lowered for n in needles):
+                continue
             sheet = _without_comments(sheet)
             lowered = sheet.lower()
         for selectors, declarations in _blocks_around(sheet, lowered, needles):
