@@ -69,6 +69,18 @@ def test_of_several_prices_in_a_section_the_one_placed_clearly_nearest_is_the_pa
     assert all(o.reference_price is None for o in offers_in(body, tied))
 
 
+def test_a_labelled_amount_is_no_partner_for_a_struck_price_in_its_section() -> None:
+    body = group(box("H12", "Máy lọc nước Demo"), box("H5", "6.000.000đ"), box("H14", "Dịch vụ kèm theo"),
+                 box("H13", "Bảo trì định kỳ 300.000đ"))
+    assert all(o.reference_price is None for o in offers_in(body, STRIKE_H1_H5))
+
+
+def test_a_fee_is_never_the_price_a_struck_price_pairs_with() -> None:
+    body = '<div class="item"><h3 class="name">Máy lạnh Demo</h3><del>12.000.000₫</del> <p>Phí lắp đặt 300.000₫</p></div>'
+    (fee,) = offers_in(body)
+    assert fee.reference_price is None and "fee" in fee.context_flags
+
+
 def test_a_struck_price_beside_another_product_pair_is_not_adopted() -> None:
     body = group(
         box("H5", "6.000.000đ"),

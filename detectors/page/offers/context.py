@@ -65,12 +65,22 @@ _LABELS = (
     (CURRENT, lx.compile_terms(lx.CURRENT_LABELS)),
     (AMOUNT_OFF, lx.compile_terms(lx.AMOUNT_OFF_WORDS)),
 )
+# Fees are charged beside the goods, never their price ("Phí lắp đặt 300.000đ").
+FEE_WORDS = (
+    "Phí lắp đặt",  # installation fee
+    "Phí dịch vụ",  # service fee
+    "Phí bảo hành",  # warranty fee
+    "Phí thu hộ",  # cash-on-delivery fee
+    "Phụ phí",  # surcharge
+    "Lệ phí",  # (official) fee
+)
 # Flag → (words looked for in the label before the amount, in the text after it).
 _TOKEN_FLAG_WORDS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
     "instalment": (lx.compile_terms(lx.INSTALMENT_WORDS + PAYMENT_PLAN_WORDS),
                    lx.compile_terms(lx.INSTALMENT_WORDS + ("mỗi ngày", "một ngày"))),
     "member_price": (lx.compile_terms(lx.MEMBER_PRICE_WORDS), None),
     "shipping_fee": (lx.compile_terms(lx.SHIPPING_WORDS), None),
+    "fee": (lx.compile_terms(FEE_WORDS), None),
     "voucher": (lx.compile_terms(lx.VOUCHER_WORDS), lx.compile_terms(lx.VOUCHER_WORDS)),
     "accessory": (lx.compile_terms(lx.ACCESSORY_WORDS), None),
     "gift": (lx.compile_terms(lx.GIFT_WORDS), None),

@@ -10,9 +10,10 @@ hàng", "Tặng 1") that split the group into several "cards". A struck price le
 - there, the prices without flags (gift values, instalments... never compete) must be lone prices
   (a card's price with no reference of its own); another struck price or an already paired price
   there means several products share the section, and nothing is guessed;
-- one such price that is lower, in the same currency, with the same flags, is the partner; of
-  several, the one the builder placed nearest (``#ID { top; left }`` rules, ``styles.BoxPositions``)
-  when it is clearly nearer than the next, else none.
+- one such price that is lower, in the same currency, with the same flags, and plainly a price (no
+  words before it but a selling-price label: "Phí lắp đặt 300.000₫" is no partner), is the partner;
+  of several, the one the builder placed nearest (``#ID { top; left }`` rules,
+  ``styles.BoxPositions``) when it is clearly nearer than the next, else none.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from __future__ import annotations
 from lxml.html import HtmlElement
 
 import math
+import re
 
-from detectors.page.offers.context import Token
+from detectors.page.offers.context import CURRENT, Token, label_role
 from detectors.page.offers.pairing import CardPrices, Pair, currency_of
 from detectors.page.styles import BoxPositions
 
 __all__ = ["MAX_SECTION_CLIMB", "adopt_orphans"]
 
+_LETTERS = re.compile(r"[^\W\d_]+")
 MAX_SECTION_CLIMB = 4  # a builder's group sits two or three levels above its text boxes
 NEARER = 0.5  # the nearest placed price must be at most this fraction of the next one's distance
 _PAGE = ("body", "html")
@@ -85,12 +88,18 @@ def _nearest_placed(orphan: Token, pairs: list[Pair], section: HtmlElement, posi
 
 def _fits(reference: Token, current: Token) -> bool:
     return (
-        reference.flags == current.flags
+        _plainly_a_price(current)
+        and reference.flags == current.flags
         and currency_of(reference, current) is not None
         and reference.money.amount is not None
         and current.money.amount is not None
         and reference.money.amount > current.money.amount
     )
+
+
+def _plainly_a_price(token: Token) -> bool:
+    words = _LETTERS.findall(token.before)
+    return not words or label_role(token.before) == CURRENT
 
 
 def _ancestors(el: HtmlElement) -> frozenset[HtmlElement]:
