@@ -10,12 +10,16 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from detectors import explain
+from storage.blobs import BlobStore
 from storage.config import StorageConfig
 from storage.findings import DECISIONS, DecisionError, decide, history
+from storage.judge import Judge, PageToJudge, vietnam_date
 from storage.models import Finding, PageSnapshot
 from storage.repository import FindingFilter, iter_findings
 
 from .common import CONTEXT_SETTINGS, console, database_session, storage_config, user_errors
+from .explain import explanation_lines
 
 # What --status takes: a machine state, a reviewer decision, or "undecided".
 STATUSES = ("open", "gone", "undecided", *DECISIONS)
@@ -103,7 +107,8 @@ def _print_table(records: list[dict[str, Any]]) -> None:
 @click.argument("finding_id", type=int)
 def findings_show(finding_id: int) -> None:
     """Everything about one finding: rule, legal basis, values compared, every sighting with its
-    files and hashes, the ad's redirect chain, and the state and decision history.
+    files and hashes, the ad's redirect chain, the state and decision history, and why the rule
+    fired (the page judged again, with every offer, badge and rule in force explained).
 
     Example:
 
@@ -117,6 +122,8 @@ def findings_show(finding_id: int) -> None:
             raise click.BadParameter(f"no finding with id {finding_id}", param_hint="'FINDING_ID'")
         for line in finding_lines(finding, config, session):
             console.print(line, markup=False, highlight=False)
+        for line in explanation_markup(finding, config, session):  # Rich markup, page text escaped in it
+            console.print(line, highlight=False)
 
 
 def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list[str]:
@@ -165,6 +172,25 @@ def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list
         extra = "; ".join(x for x in (event.reason, event.note) if x)
         lines.append(f"  {utc(event.at)} {event.actor} {what}" + (f" ({extra})" if extra else ""))
     return lines
+
+
+def explanation_markup(finding: Finding, config: StorageConfig, session: Any) -> list[str]:
+    """Why the reference page was flagged (and why other rules stayed silent), judged again by the one
+    judge as of the day the page was fetched, with the rules and registry as they are now; Rich markup
+    lines in which every text from the page is escaped (``cli.explain``)."""
+    snapshot = finding.snapshot
+    if snapshot is None:
+        return []
+    judge = Judge.from_store(session)
+    try:
+        _judgement, page = judge.judge(PageToJudge.of_snapshot(snapshot, BlobStore(config.data_dir)))
+    except OSError as exc:
+        return ["", escape(f"Explanation: the stored page cannot be read ({exc})")]
+    if page is None:
+        return ["", "Explanation: the stored page could not be parsed again"]
+    expl = explain(page, judge.context(snapshot.fetched_at, snapshot.ad_id), rulebook=judge.rulebook)
+    return ["", f"Explanation (the reference page judged again as of {vietnam_date(snapshot.fetched_at):%d/%m/%Y}):",
+            *(f"  {line}" for line in explanation_lines(expl))]
 
 
 def _ad_chain(ad_id: str, snapshot: PageSnapshot) -> list[str]:

@@ -144,3 +144,12 @@ def _finding(crawl: Crawl, finding_id: int) -> Finding:
 
 def _summary(crawl: Crawl, rule: str) -> dict[str, int]:
     return dict(crawl.last_run().finding_summary[rule])
+
+
+def test_findings_show_explains_why_the_rule_fired(shop: NightShop, tmp_path: Path) -> None:
+    crawled = crawl_night(shop, tmp_path, 1, ECWATCH_EVIDENCE=False)
+    [discount] = [f for f in crawled.findings() if f.rule == "PROMO-DISC-50"]
+    shown = run_ecwatch(["findings", "show", str(discount.id)], tmp_path)
+    assert shown.completed.returncode == 0, shown.completed.stderr
+    explanation = shown.completed.stdout.split("Explanation (the reference page judged again", 1)[1]
+    assert "PROMO-DISC-50" in explanation and "600.000" in explanation  # the offer and its price, and why
