@@ -70,11 +70,11 @@ def time_baseline(directory: Path, pages: int) -> float:
 
 def time_detect(batch: Path) -> float:
     from cli.detect import run_batch
-    from detectors import InMemoryRegistry
+    from detectors import InMemoryRegistry, default_rulebook
 
     out = io.StringIO()
     start = time.perf_counter()
-    cases, errors = run_batch(batch, InMemoryRegistry([]), date(2026, 11, 20), out)
+    cases, errors = run_batch(batch, InMemoryRegistry([]), date(2026, 11, 20), out, default_rulebook())
     elapsed = time.perf_counter() - start
     if errors:
         raise SystemExit(f"{errors} of {cases} cases failed")
@@ -102,3 +102,23 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def measure(pages: int) -> dict[str, float]:
+    """(c) of ``python -m bench``: both on one core, the same pages, this process's affinity restored after."""
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else None
+    if cores:
+        os.sched_setaffinity(0, {sorted(cores)[0]})
+    try:
+        with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as warm:
+            directory = Path(tmp)
+            batch = write_batch(directory, pages)
+            size = sum(p.stat().st_size for p in directory.glob("*.html")) / pages / 1024
+            time_detect(write_batch(Path(warm), 5))  # warm-up: language model, rules
+            baseline = time_baseline(directory, pages)
+            detect = time_detect(batch)
+    finally:
+        if cores:
+            os.sched_setaffinity(0, cores)
+    return {"pages": pages, "page_kib": round(size, 1), "baseline_pages_per_s": round(pages / baseline, 1),
+            "detect_pages_per_s": round(pages / detect, 1), "ratio": round(baseline / detect, 4)}

@@ -309,3 +309,21 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def measure(products: int, evidence: int = 0) -> dict[str, Any]:
+    """(d) of ``python -m bench``: static vs rendered on a shop of ``products`` JS-built pages."""
+    shop = Shop(products, evidence)
+    server = serve(shop)
+    port = server.server_address[1]
+    cap = products + products // PER_CATEGORY + 10
+    try:
+        static = crawl("static", port, "/", {"ECWATCH_RENDER": "never", "ECWATCH_EVIDENCE": False}, cap)
+        rendered = crawl("rendered", port, "/", {"ECWATCH_RENDER": "always", "ECWATCH_EVIDENCE": False}, cap)
+    finally:
+        server.shutdown()
+    return {"products": products, "static_pages_per_min": static.pages_per_min,
+            "rendered_pages_per_min": rendered.pages_per_min,
+            "static_to_rendered": round(static.pages_per_min / rendered.pages_per_min, 1) if rendered.pages_per_min else None,
+            "rendered_peak_pss_mib": rendered.peak_pss_mib, "rendered_pss_first_half_mib": rendered.peak_pss_first_half_mib,
+            "rendered_pss_second_half_mib": rendered.peak_pss_second_half_mib}

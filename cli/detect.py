@@ -13,13 +13,23 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from detectors import InMemoryRegistry, RegistryFileError, Rulebook, RulebookError, load_rulebook, read_registry_csv
+from detectors import (
+    Explanation,
+    InMemoryRegistry,
+    RegistryFileError,
+    Rulebook,
+    RulebookError,
+    explain,
+    load_rulebook,
+    read_registry_csv,
+)
 from detectors.judge import NOT_JUDGED
 from detectors.types import Finding
 from storage.judge import Judge, PageToJudge
 from storage.repository import StoredRegistry
 
-from .common import CONTEXT_SETTINGS, InputError, database_session, runtime_errors, user_errors
+from .common import CONTEXT_SETTINGS, InputError, console, database_session, runtime_errors, user_errors
+from .explain import explanation_lines
 from .i18n import title_of, tr
 from .output import Column, emit, printable, say
 
@@ -54,6 +64,18 @@ def detect_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rule
     if judgement.status == NOT_JUDGED:
         raise NotJudged(f"not judged: {judgement.note}")
     return list(judgement.findings)
+
+
+def explain_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook) -> Explanation:
+    """``detect_file`` with the reasons: the judge parses the page once, ``explain`` runs the rules over
+    that same page model keeping what each rule weighed (its findings are the judge's)."""
+    page = PageToJudge(url=url, body=path.read_bytes(), fetched_at=datetime.now(timezone.utc),
+                       content_type="text/html")
+    judge = Judge(rulebook, registry, on=on)
+    judgement, parsed = judge.judge(page)
+    if judgement.status == NOT_JUDGED or parsed is None:
+        raise NotJudged(f"not judged: {judgement.note}")
+    return explain(parsed, judge.context(page.fetched_at), rulebook=rulebook)
 
 
 class NotJudged(ValueError):
@@ -97,7 +119,7 @@ def _parse_case(number: int, line: str, base: Path) -> BatchCase:
 
 
 def run_batch(batch_file: Path, registry: InMemoryRegistry, default_on: date, out: IO[str],
-              rulebook: Rulebook) -> tuple[int, int]:
+              rulebook: Rulebook, *, with_explanation: bool = False) -> tuple[int, int]:
     """Write one JSON line per case, in input order; returns (cases, errors)."""
     cases = errors = 0
     for case in read_batch(batch_file):
@@ -106,8 +128,13 @@ def run_batch(batch_file: Path, registry: InMemoryRegistry, default_on: date, ou
         if case.error is None:
             assert case.path is not None and case.url is not None
             try:
-                findings = detect_file(case.path, case.url, case.on or default_on, registry, rulebook)
-                result.update(url=case.url, findings=findings_json(findings))
+                if with_explanation:
+                    expl = explain_file(case.path, case.url, case.on or default_on, registry, rulebook)
+                    result.update(url=case.url, findings=findings_json(list(expl.findings)),
+                                  explanation=expl.to_dict())
+                else:
+                    findings = detect_file(case.path, case.url, case.on or default_on, registry, rulebook)
+                    result.update(url=case.url, findings=findings_json(findings))
             except FileNotFoundError:
                 result["error"] = f"file not found: {case.path}"
             except NotJudged as exc:
@@ -151,16 +178,20 @@ def print_findings_table(url: str, findings: list[Finding]) -> None:
               help="Registry CSV to check badges against. Default: the stored registry.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "jsonl"]),
               help="table (default for a page), json, or jsonl (batch).")
+@click.option("--explain", "with_explanation", is_flag=True,
+              help="Also say why: signals and their reasons, every offer and badge candidate read, and for "
+                   "each rule why it fired or stayed silent (an 'explanation' key in json/jsonl).")
 @user_errors(RegistryFileError, RulebookError)
 @runtime_errors(NotJudged)
 def detect_command(page: Path | None, url: str | None, batch_file: Path | None, on: datetime | None,
-                   registry_csv: Path | None, output_format: str | None) -> None:
+                   registry_csv: Path | None, output_format: str | None, with_explanation: bool) -> None:
     """Run the detectors on a saved page (or a batch of them) and print the findings.
 
     Example:
 
     \b
         ecwatch detect saved/product.html --url https://shop.example.vn/p/1 --on 2026-11-20 --format json
+        ecwatch detect saved/landing.html --url https://shop.example.vn/ --explain
         ecwatch detect --batch cases.jsonl --format jsonl > findings.jsonl
     """
     judged_on = on.date() if on else today_in_vietnam()
@@ -170,23 +201,36 @@ def detect_command(page: Path | None, url: str | None, batch_file: Path | None, 
             raise click.UsageError("give either PAGE or --batch, not both")
         if output_format not in (None, "jsonl"):
             raise click.UsageError("--batch writes jsonl: use --format jsonl")
-        run_batch(batch_file, load_registry(registry_csv), judged_on, sys.stdout, rulebook)
+        run_batch(batch_file, load_registry(registry_csv), judged_on, sys.stdout, rulebook,
+                  with_explanation=with_explanation)
         sys.stdout.flush()
         return
     if page is None or not url:
         raise click.UsageError("give PAGE and --url URL, or --batch FILE")
     if output_format == "jsonl":
         raise click.UsageError("--format jsonl goes with --batch; use table or json for one page")
+    registry = load_registry(registry_csv)
+    expl: Explanation | None = None
     try:
-        findings = detect_file(page, url, judged_on, load_registry(registry_csv), rulebook)
+        if with_explanation:
+            expl = explain_file(page, url, judged_on, registry, rulebook)
+            findings = list(expl.findings)
+        else:
+            findings = detect_file(page, url, judged_on, registry, rulebook)
     except FileNotFoundError:
         raise InputError(f"page not found: {page}") from None
     except OSError as exc:
         raise InputError(f"cannot read page {page}: {exc.strerror or exc}") from None
     if output_format == "json":
-        click.echo(json.dumps({"url": url, "findings": findings_json(findings)}, ensure_ascii=False, indent=2))
-    else:
-        print_findings_table(url, findings)
+        document: dict[str, Any] = {"url": url, "findings": findings_json(findings)}
+        if expl is not None:
+            document["explanation"] = expl.to_dict()
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    print_findings_table(url, findings)
+    if expl is not None:
+        for line in explanation_lines(expl):
+            console.print(line)
 
 
 detect_command.name = "detect"

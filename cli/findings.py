@@ -7,13 +7,19 @@ import json
 from typing import Any
 
 import click
+from rich.markup import escape
 
+from detectors import explain
+from storage.blobs import BlobStore
 from storage.config import StorageConfig
 from storage.findings import DECISIONS, DecisionError, decide, history
+from storage.judge import Judge, PageToJudge, vietnam_date
 from storage.models import Finding, PageSnapshot
 from storage.repository import FindingFilter, iter_findings
 
-from .common import CONTEXT_SETTINGS, InputError, database_label, database_session, storage_config, user_errors
+from .common import (CONTEXT_SETTINGS, InputError, console, database_label, database_session, storage_config,
+                     user_errors)
+from .explain import explanation_lines
 from .i18n import language, title_of, tr
 from .lookups import resolve_rule, resolve_site
 from .output import Column, chosen_format, emit, format_option, local_time, notice, printable, say
@@ -109,7 +115,8 @@ def findings(ctx: click.Context, rule: str | None, site: str | None, status: str
 @click.argument("finding_id", type=int)
 def findings_show(finding_id: int) -> None:
     """Everything about one finding: rule, legal basis, values compared, every sighting with its
-    files and hashes, the ad's redirect chain, and the state and decision history.
+    files and hashes, the ad's redirect chain, the state and decision history, and why the rule
+    fired (the page judged again, with every offer, badge and rule in force explained).
 
     Example:
 
@@ -123,6 +130,8 @@ def findings_show(finding_id: int) -> None:
             raise InputError(f"no finding with id {finding_id} in {database_label(config)}")
         for line in finding_lines(finding, config, session):
             say(printable(line))
+        for line in explanation_markup(finding, config, session):  # Rich markup, page text escaped in it
+            console.print(line, highlight=False)
 
 
 def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list[str]:
@@ -160,8 +169,12 @@ def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list
         withdrawn = f" {tr('withdrawn')} {local_time(sighting.withdrawn_at)}" if sighting.withdrawn_at else ""
         lines.append(f"  #{sighting.id} {local_time(sighting.seen_at)} {tr('snapshot')} {sighting.snapshot_id} "
                      f"{sighting.url}{mark}{withdrawn}")
-        for artifact in artifact_records(sighting.snapshot, config):
+        files = artifact_records(sighting.snapshot, config)
+        for artifact in files:
             lines.append(f"    {artifact['kind']}: {artifact['path']} sha256 {artifact['sha256']}")
+        if not any(artifact["kind"] == "html" for artifact in files):  # its page as fetched, kept compressed
+            snapshot = sighting.snapshot
+            lines.append(f"    page (gzip): {config.data_dir / snapshot.body_path} sha256 {snapshot.body_sha256}")
         if sighting.ad_id:
             lines += _ad_chain(sighting.ad_id, sighting.snapshot)
     lines += ["", tr("History:")]
@@ -170,6 +183,25 @@ def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list
         extra = "; ".join(x for x in (event.reason, event.note) if x)
         lines.append(f"  {local_time(event.at)} {event.actor} {what}" + (f" ({extra})" if extra else ""))
     return lines
+
+
+def explanation_markup(finding: Finding, config: StorageConfig, session: Any) -> list[str]:
+    """Why the reference page was flagged (and why other rules stayed silent), judged again by the one
+    judge as of the day the page was fetched, with the rules and registry as they are now; Rich markup
+    lines in which every text from the page is escaped (``cli.explain``)."""
+    snapshot = finding.snapshot
+    if snapshot is None:
+        return []
+    judge = Judge.from_store(session)
+    try:
+        _judgement, page = judge.judge(PageToJudge.of_snapshot(snapshot, BlobStore(config.data_dir)))
+    except OSError as exc:
+        return ["", escape(f"Explanation: the stored page cannot be read ({exc})")]
+    if page is None:
+        return ["", "Explanation: the stored page could not be parsed again"]
+    expl = explain(page, judge.context(snapshot.fetched_at, snapshot.ad_id), rulebook=judge.rulebook)
+    return ["", f"Explanation (the reference page judged again as of {vietnam_date(snapshot.fetched_at):%d/%m/%Y}):",
+            *(f"  {line}" for line in explanation_lines(expl))]
 
 
 def _ad_chain(ad_id: str, snapshot: PageSnapshot) -> list[str]:

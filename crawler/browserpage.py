@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from .recorder import DocumentRecorder
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page, Route
+    from playwright.async_api import Dialog, Page, Route
     from playwright.async_api import Request as BrowserRequest
     from scrapy import Request
 
@@ -71,6 +72,9 @@ async def setup_page(page: Page, request: Request) -> None:
     if setup is None:
         return
     try:
+        # A page that opens alerts or pop-up windows must not hold the visit: dismissed and closed at once.
+        page.on("dialog", partial(_dismiss, setup))
+        page.on("popup", partial(_close_popup, setup))
         if setup.block_heavy:
             await page.route("**", partial(_route, setup))
         if setup.recorder is not None:
@@ -80,6 +84,18 @@ async def setup_page(page: Page, request: Request) -> None:
         logger.exception("Could not prepare the browser page for %s; closing it", request.url)
         await page.close()
         raise
+
+
+async def _dismiss(setup: PageSetup, dialog: Dialog) -> None:
+    setup.stats.inc_value("ecwatch/browser/dialogs_dismissed")
+    with suppress(PlaywrightError):
+        await dialog.dismiss()
+
+
+async def _close_popup(setup: PageSetup, popup: Page) -> None:
+    setup.stats.inc_value("ecwatch/browser/popups_closed")
+    with suppress(PlaywrightError):
+        await popup.close()
 
 
 async def _route(setup: PageSetup, route: Route, request: BrowserRequest) -> None:

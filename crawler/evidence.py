@@ -16,7 +16,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import scrapy
 from playwright.async_api import Error as PlaywrightError
@@ -73,6 +73,7 @@ class Evidence:
     server_ip: str | None = None
     tls: dict[str, Any] | None = None
     redirect_chain: list[dict[str, Any]] = field(default_factory=list)
+    element_boxes: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def artifacts(self) -> dict[str, bytes]:
         # The document as the browser received it is in the WARC; the snapshot's "html" file stays the
@@ -84,12 +85,15 @@ class Evidence:
         item.captured_at = self.captured_at
         item.server_ip = self.server_ip or item.server_ip
         item.tls = self.tls or item.tls
+        item.element_boxes = self.element_boxes or None
 
 
-async def capture_page(page: Page, recorder: DocumentRecorder, options: CaptureOptions) -> Evidence:
+async def capture_page(page: Page, recorder: DocumentRecorder, options: CaptureOptions,
+                       css_paths: Sequence[str] = ()) -> Evidence:
     await scroll_through(page, options.screenshot_max_height)
     settled = await settle(page, options.settle_timeout)
     screenshot = await page.screenshot(**await _screenshot_options(page, options))
+    boxes = await element_boxes(page, css_paths)
     captured_at = datetime.now(timezone.utc)
     dom = await _content(page)
     await recorder.drain()
@@ -100,7 +104,37 @@ async def capture_page(page: Page, recorder: DocumentRecorder, options: CaptureO
         html=final.body if final else None, status=final.status if final else None,
         headers=final.headers if final else [], server_ip=final.ip if final else None,
         tls=tls_from_browser(final.tls) if final else None, redirect_chain=recorder.hops(page.url),
+        element_boxes=boxes,
     )
+
+
+# Page coordinates (the full-page screenshot's pixels at scale 1) of the first element each CSS path
+# selects; a path the live DOM does not have (or that is not valid CSS) is left out.
+_BOXES_SCRIPT = """(paths) => {
+  const boxes = {};
+  for (const path of paths) {
+    let element = null;
+    try { element = document.querySelector(path); } catch (e) { continue; }
+    if (!element) continue;
+    const r = element.getBoundingClientRect();
+    if (r.width <= 0 && r.height <= 0) continue;
+    boxes[path] = {x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height};
+  }
+  return boxes;
+}"""
+
+
+async def element_boxes(page: Page, css_paths: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Where each finding's element is in the screenshot, for the reviewer's outline."""
+    paths = sorted({path for path in css_paths if path})
+    if not paths:
+        return {}
+    try:
+        boxes = await page.evaluate(_BOXES_SCRIPT, paths)
+    except PlaywrightError as exc:  # the page navigated away: the screenshot stands without outlines
+        logger.debug("No element boxes for %s: %s", page.url, exc)
+        return {}
+    return {path: {k: round(float(v), 1) for k, v in box.items()} for path, box in boxes.items()}
 
 
 async def _screenshot_options(page: Page, options: CaptureOptions) -> dict[str, Any]:
@@ -123,7 +157,8 @@ async def _content(page: Page) -> str:
         return await page.content()
 
 
-async def visit_and_capture(crawler: Crawler, url: str, options: CaptureOptions) -> Evidence:
+async def visit_and_capture(crawler: Crawler, url: str, options: CaptureOptions,
+                            css_paths: Sequence[str] = ()) -> Evidence:
     """Open ``url`` in the browser outside the scheduler, capture it, always close the page."""
     request = scrapy.Request(url, meta={"ecwatch_render": "evidence", "handle_httpstatus_all": True},
                              dont_filter=True)
@@ -134,7 +169,7 @@ async def visit_and_capture(crawler: Crawler, url: str, options: CaptureOptions)
         recorder = response.meta.get("ecwatch_recorder")
         if page is None or recorder is None:
             raise CaptureError("the response did not come from the browser")
-        return await asyncio.wait_for(capture_page(page, recorder, options), options.timeout)
+        return await asyncio.wait_for(capture_page(page, recorder, options, css_paths), options.timeout)
     finally:
         await close_page(request.meta.get("playwright_page"))
 
@@ -166,7 +201,8 @@ class EvidenceCollector:
             self._failed(item, "no_browser", "no Chromium for Playwright")
             return
         try:
-            evidence = await visit_and_capture(self.crawler, item.final_url, self.options)
+            css_paths = [str(f.evidence.get("css_path") or "") for f in item.findings]
+            evidence = await visit_and_capture(self.crawler, item.final_url, self.options, css_paths)
         except Exception as exc:  # noqa: BLE001 - any failure: keep the snapshot with its html
             self._failed(item, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else repr(exc))
             return

@@ -31,6 +31,7 @@ class PageSnapshotItem:
     # itself is always the snapshot's "html" file: what was judged is what a reviewer opens.
     artifacts: dict[str, bytes] = field(default_factory=dict)
     captured_at: datetime | None = None  # of the artifacts (UTC); None: fetched_at
+    element_boxes: dict[str, Any] | None = None  # CSS path -> box in the screenshot (page pixels)
 
     @property
     def findings(self) -> tuple[Any, ...]:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from detectors import registrable_domain
 from storage.blobs import StoredBlob
 from storage.db import backoff, session_scope
-from storage.findings import Tally
+from storage.findings import Tally, finding_key
 from storage.repository import SnapshotInput, attach_artifact, save_snapshot
 
 from .items import PageSnapshotItem
@@ -129,6 +129,12 @@ class StoreWriter:
                 logger.warning("Database write failed (%s); trying again in %g s", exc.orig or exc, pause)
                 time.sleep(pause)
 
+    def _may_become_reference(self, domain: str, item: PageSnapshotItem) -> bool:
+        """A page showing a finding this crawl has not stored yet: its sighting may become the finding's
+        reference, whose files a reviewer opens as they are. Later pages showing the same findings keep
+        their body compressed only (the snapshot's), which is most of what a crawl stores."""
+        return any(finding_key(f.rule, domain, f.subject) not in self._known for f in item.findings)
+
     def _files(self, item: PageSnapshotItem) -> tuple[StoredBlob, dict[str, StoredBlob]]:
         # Files first, outside the transaction: a failed transaction leaves at most an unreferenced
         # blob, never a row without its file.
@@ -145,8 +151,9 @@ class StoreWriter:
             headers=item.headers, fetched_at=item.fetched_at, body=body, run_id=runtime.run_id,
             rendered=item.rendered, redirect_chain=item.redirect_chain, server_ip=item.server_ip,
             tls=item.tls, ad_id=item.ad_id, fetch_note=item.fetch_note,
+            element_boxes=item.element_boxes,
         ), site_ids=self._sites)
-        if item.findings or artifacts:
+        if artifacts or self._may_become_reference(snapshot.site.domain, item):
             judged = runtime.blobs.put(item.body)  # what was judged, as a plain file a reviewer opens
             attach_artifact(session, snapshot, "html", judged, item.fetched_at)
             for kind, blob in artifacts.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from detectors.calendar import Calendar, CalendarError, Window, load_calendar
 from detectors.domains import registrable_domain
 from detectors.engine import IMPLEMENTED_RULES, detect
+from detectors.explain import Explanation, RuleVerdict, explain
 from detectors.judge import Judgement, judge_page
 from detectors.page import needs_rendering, parse_page
 from detectors.portal import PortalLink, parse_portal_link, parse_portal_record, portal_links
@@ -28,10 +29,10 @@ from detectors.types import (
 )
 
 __all__ = [
-    "Calendar", "CalendarError", "Context", "Finding", "IMPLEMENTED_RULES", "Image", "InMemoryRegistry",
+    "Calendar", "CalendarError", "Context", "Explanation", "Finding", "IMPLEMENTED_RULES", "Image", "InMemoryRegistry",
     "Judgement", "judge_page",
     "Link", "Offer", "Page", "PortalLink", "Registry", "RegistryFileError", "RegistryRecord", "Rule",
-    "Rulebook", "RulebookError", "Severity", "Signals", "Window", "default_rulebook", "detect",
+    "RuleVerdict", "Rulebook", "RulebookError", "Severity", "Signals", "Window", "default_rulebook", "detect", "explain",
     "load_calendar", "load_rulebook", "needs_rendering", "parse_page", "parse_portal_link",
     "parse_portal_record", "portal_links", "read_registry_csv", "registrable_domain", "rules_version",
 ]

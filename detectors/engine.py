@@ -1,11 +1,15 @@
 """``detect(page, context)``: run every enabled, in-date rule over one page.
 
-Checks are plain functions ``(Page, RuleRun) -> Iterable[Finding]`` listed in ``CHECKS``;
-each asks the rulebook for the row of its rule in force on ``Context.on`` and does nothing
-when there is none (disabled, or outside ``valid_from``/``valid_to``).
+Checks are plain functions ``(Page, RuleRun) -> Iterable[Finding]``; each asks the rulebook for
+the row of its rule in force on ``Context.on`` and does nothing when there is none (disabled, or
+outside ``valid_from``/``valid_to``). Site checks judge the operator (registration, badges);
+promotion checks judge what a page offers, so they skip a page that publishes and sells nothing
+(news, blogs, link hubs: ``Signals.publisher``), whose prices and draws are somebody else's.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from detectors.rulebook import Rulebook, default_rulebook
 from detectors.rules.banned import check_banned_goods
@@ -17,11 +21,13 @@ from detectors.rules.notify import check_notification
 from detectors.rules.platform import check_badges, check_registration
 from detectors.types import Context, Finding, Page
 
-__all__ = ["CHECKS", "IMPLEMENTED_RULES", "detect"]
+__all__ = ["CHECKS", "IMPLEMENTED_RULES", "PROMOTION_CHECKS", "SITE_CHECKS", "detect", "run_checks"]
 
-CHECKS: tuple[Check, ...] = (
+SITE_CHECKS: tuple[Check, ...] = (
     check_badges,
     check_registration,
+)
+PROMOTION_CHECKS: tuple[Check, ...] = (
     check_discounts,
     check_gifts,
     check_banned_goods,
@@ -30,12 +36,15 @@ CHECKS: tuple[Check, ...] = (
     check_promotion_info,
     check_notification,
 )
+CHECKS: tuple[Check, ...] = SITE_CHECKS + PROMOTION_CHECKS
 # The rule ids the checks above can emit: every one needs rows in detectors/rules/*.toml.
 IMPLEMENTED_RULES = frozenset({
     "ECOM-NOTIFY-MISSING", "ECOM-REG-MISSING", "ECOM-BADGE-FAKE", "ECOM-BADGE-TYPE", "ECOM-FOREIGN",
     "PROMO-DISC-50", "PROMO-GIFT-50", "PROMO-BANNED-GOODS", "PROMO-LUCKY-REG", "PROMO-LUCKY-LOTTERY",
     "PROMO-INFO-MISSING", "PROMO-NOTIFY",
 })
+PUBLISHER_NOTE = "the page publishes (news, blog, price comparison, link hub) and sells nothing itself: " \
+    "its prices, goods and draws are quoted, not promoted by this site"
 
 
 def detect(page: Page, context: Context, *, rulebook: Rulebook | None = None) -> list[Finding]:
@@ -44,9 +53,24 @@ def detect(page: Page, context: Context, *, rulebook: Rulebook | None = None) ->
     ``rulebook`` defaults to the bundled rules; callers honouring ``ECWATCH_RULES_DIR`` /
     ``ECWATCH_CALENDAR_FILE`` load one with ``load_rulebook(environ=os.environ)`` and pass it.
     """
-    run = RuleRun(context=context, rulebook=rulebook or default_rulebook())
+    return run_checks(page, RuleRun(context=context, rulebook=rulebook or default_rulebook()))
+
+
+def run_checks(page: Page, run: RuleRun) -> list[Finding]:
+    """The findings of every check over ``page`` in ``run`` (``detect`` and ``explain`` share it)."""
+    checks = CHECKS
+    if page.signals.publisher:
+        checks = SITE_CHECKS
+        for rule_id in sorted(run.rulebook.ids()):
+            if rule_id.startswith("PROMO-"):
+                run.note(rule_id, PUBLISHER_NOTE)
     seen: dict[tuple[str, str], Finding] = {}
-    for check in CHECKS:
+    for check in checks:
         for finding in check(page, run):
             seen.setdefault((finding.rule, finding.subject), finding)
-    return sorted(seen.values(), key=lambda f: f.rule)
+    findings = sorted(seen.values(), key=lambda f: f.rule)
+    if page.encoding_repair:
+        # A reviewer must know the text quoted was repaired before it was read.
+        findings = [dataclasses.replace(f, evidence={**f.evidence, "encoding_repair": page.encoding_repair})
+                    for f in findings]
+    return findings

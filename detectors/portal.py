@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import lxml.html
 
@@ -56,7 +56,7 @@ def parse_portal_link(url: str, *, css_path: str | None = None, text: str = "") 
     if not is_portal_url(url):
         return None
     parts = urlsplit(url)
-    path = _COOKIELESS_RE.sub("", parts.path) or "/"
+    path = _COOKIELESS_RE.sub("", unquote(parts.path)) or "/"  # the segment may come percent-encoded
     match = _DETAILS_RE.match(path)
     if match:
         target = "website" if match.group(1).lower() == "web" else "app"
@@ -78,7 +78,8 @@ def parse_portal_link(url: str, *, css_path: str | None = None, text: str = "") 
 
 
 def portal_links(page: Page) -> list[PortalLink]:
-    """Every record link of the page to online.gov.vn, in page order, without repeats."""
+    """Every record link of the page to online.gov.vn, in page order, without repeats; badge links
+    written in a script or kept by a mirroring tool (``Page.badge_marks``) included."""
     found: dict[tuple[str, str], PortalLink] = {}
     for link in page.links:
         parsed = parse_portal_link(link.href, css_path=link.css_path, text=link.text)
@@ -87,6 +88,11 @@ def portal_links(page: Page) -> list[PortalLink]:
     for image in page.images:
         if image.link_href:
             parsed = parse_portal_link(image.link_href, css_path=image.css_path, text=image.alt)
+            if parsed is not None:
+                found.setdefault((parsed.path, parsed.url), parsed)
+    for mark in page.badge_marks:
+        if mark.href:
+            parsed = parse_portal_link(mark.href, css_path=mark.css_path)
             if parsed is not None:
                 found.setdefault((parsed.path, parsed.url), parsed)
     return list(found.values())

@@ -48,6 +48,10 @@ class BadgeMark:
     snippet: str  # the markup as served (shortened)
     href: str | None  # absolute link target, if any
     image_kind: str | None  # "notified" | "registered" | None: what the image/alt suggests
+    # What made it a mark: "image" (file name), "icon" (class), "css-background" (a background image,
+    # from a <style> rule or inline style), "label" (alt/title text), "portal-link" (a bare link).
+    basis: str = ""
+    image_url: str | None = None  # the badge image as written, when one was named
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,13 @@ class Offer:
     # StrikethroughPrice/ListPrice, OpenGraph sale vs regular price).
     reference_basis: str | None = None
     stated_discount_up_to: bool = False  # the stated discount is a ceiling ("giảm đến 70%")
+    # How the reference price was matched to this price: "card" (in the same product card) or
+    # "section" (text boxes of a page builder, matched by the section they share); None without one.
+    paired_by: str | None = None
+    # Hosts the links of the offer's card lead to ("" for the page's own site, "redirect" for an
+    # own /go/-style redirect): an offer whose links all lead elsewhere is quoted, not sold here.
+    # Read for DOM offers with a reference price or a discount badge only; () otherwise.
+    link_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,11 @@ class Signals:
     marketplace: bool
     marketplace_reasons: tuple[str, ...]
     app_shell: bool = False  # an empty client-side application shell
+    # The page publishes (news, blog, price comparison, link hub) and sells nothing itself: its prices
+    # and draws are quoted, and ``commerce`` is False. The reasons say both what it publishes and,
+    # when it is not a publisher after all, what it sells ("sells:...").
+    publisher: bool = False
+    publisher_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,9 @@ class Page:
     badge_marks: tuple[BadgeMark, ...]
     # The parsed tree the fields above were read from, for rules that quote a block of text.
     document: Document = field(repr=False, compare=False)
+    # What was repaired to read the page (a mis-declared or mixed encoding, double-encoded text),
+    # in words; None when the page read cleanly. Findings on a repaired page carry it as evidence.
+    encoding_repair: str | None = None
 
 
 @dataclass(frozen=True)

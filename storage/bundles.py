@@ -103,11 +103,14 @@ def tool_version() -> str:
 def selection_of(flt: FindingFilter) -> dict[str, Any]:
     """The filter, recorded in the manifest so a reader knows how the findings were chosen."""
     selection: dict[str, Any] = {"finding_ids": list(flt.ids)} if flt.ids else {}
-    for name in ("status", "rule", "site"):
+    for name in ("status", "rule", "site", "state", "decision", "severity"):
         if getattr(flt, name):
             selection[name] = getattr(flt, name)
-    if flt.since:
-        selection["since"] = utc_iso(flt.since)
+    for name in ("since", "until"):
+        if getattr(flt, name):
+            selection[name] = utc_iso(getattr(flt, name))
+    if flt.after_id is not None:
+        selection["after_finding_id"] = flt.after_id
     return selection
 
 

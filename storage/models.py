@@ -113,6 +113,9 @@ class PageSnapshot(Base):
     # How the last judgement went: judged | not_html | not_judged (with why in judge_note).
     judge_status: Mapped[str | None] = mapped_column(String(16), default=None)
     judge_note: Mapped[str | None] = mapped_column(Text, default=None)
+    # Where each finding's element was in the full-page screenshot of the evidence visit, in page pixels:
+    # CSS path -> {"x", "y", "width", "height"}. None: no screenshot, or taken before boxes were recorded.
+    element_boxes: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     site: Mapped[Site] = relationship()
     artifacts: Mapped[list[Artifact]] = relationship(back_populates="snapshot", cascade="all, delete-orphan")
@@ -285,3 +288,52 @@ class ScheduleLock(Base):
     run_id: Mapped[int | None] = mapped_column(Integer, default=None)
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+# --- the review app's accounts --------------------------------------------------------------------
+
+
+class ReviewUser(Base):
+    """A person who signs in to the review app. Never deleted: decisions name them."""
+
+    __tablename__ = "review_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # viewer | investigator | admin
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The end of the user's previous visit: what the queue's "new since last visit" compares with.
+    last_visit_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_visit_finding_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "review_sessions"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    # Findings with a higher id are "new since last visit" for this session (the mark at sign-in).
+    new_after_finding_id: Mapped[int] = mapped_column(Integer, default=0)
+    new_since: Mapped[datetime | None] = mapped_column(default=None)
+
+    user: Mapped[ReviewUser] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per user name and per client address: repeated failures wait longer each time."""
+
+    __tablename__ = "review_login_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)  # "user:<name>" | "addr:<ip>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(default=None)

@@ -99,6 +99,7 @@ class SnapshotInput:
     tls: dict[str, Any] | None = None
     ad_id: str | None = None
     fetch_note: str | None = None
+    element_boxes: dict[str, Any] | None = None
 
 
 def save_snapshot(session: Session, data: SnapshotInput, site_ids: dict[str, int] | None = None) -> PageSnapshot:
@@ -120,6 +121,7 @@ def save_snapshot(session: Session, data: SnapshotInput, site_ids: dict[str, int
         tls=data.tls,
         ad_id=data.ad_id,
         fetch_note=data.fetch_note,
+        element_boxes=data.element_boxes,
     )
     session.add(snapshot)
     session.flush()
@@ -160,6 +162,13 @@ class FindingFilter:
     status: str | None = None  # a state (open, gone) or a decision (confirmed, dismissed, escalated, undecided)
     since: datetime | None = None
     ids: tuple[int, ...] = ()
+    # The review queue's finer filters (None: any). ``until`` is exclusive; ``after_id`` keeps findings
+    # with a higher id (those new since a reviewer's last visit).
+    state: str | None = None
+    decision: str | None = None  # confirmed | dismissed | escalated | undecided
+    severity: str | None = None
+    until: datetime | None = None
+    after_id: int | None = None
 
 
 STATES = ("open", "gone")
@@ -170,21 +179,33 @@ def findings_query(flt: FindingFilter) -> Select[tuple[Finding]]:
         selectinload(Finding.site),
         selectinload(Finding.reference).selectinload(Sighting.snapshot).selectinload(PageSnapshot.artifacts),
     )
+    return filtered(query, flt).order_by(Finding.id)
+
+
+def filtered(query: Select[Any], flt: FindingFilter) -> Select[Any]:
+    """``query`` (over findings joined to their site) narrowed to what ``flt`` selects."""
     if flt.rule:
         query = query.where(Finding.rule == flt.rule)
     if flt.site:
         query = query.where(Site.domain == flt.site)
-    if flt.status in STATES:
-        query = query.where(Finding.state == flt.status)
-    elif flt.status == "undecided":
-        query = query.where(Finding.decision.is_(None))
-    elif flt.status:
-        query = query.where(Finding.decision == flt.status)
+    for status in (flt.status, flt.state, flt.decision):
+        if status in STATES:
+            query = query.where(Finding.state == status)
+        elif status == "undecided":
+            query = query.where(Finding.decision.is_(None))
+        elif status:
+            query = query.where(Finding.decision == status)
+    if flt.severity:
+        query = query.where(Finding.severity == flt.severity)
     if flt.since:
         query = query.where(Finding.first_seen_at >= flt.since)
+    if flt.until:
+        query = query.where(Finding.first_seen_at < flt.until)
+    if flt.after_id is not None:
+        query = query.where(Finding.id > flt.after_id)
     if flt.ids:
         query = query.where(Finding.id.in_(flt.ids))
-    return query.order_by(Finding.id)
+    return query
 
 
 def iter_findings(session: Session, flt: FindingFilter, *, batch: int = 500) -> Iterator[Finding]:

@@ -82,7 +82,7 @@ def test_schedules_start_no_process_of_a_higher_layer() -> None:
     assert offenders == []
 
 
-@pytest.mark.parametrize("folder", ["bench", "detectors", "storage", "crawler", "schedules", "cli"])
+@pytest.mark.parametrize("folder", ["bench", "detectors", "storage", "crawler", "schedules", "review", "cli"])
 def test_nothing_shipped_imports_the_tests(folder: str) -> None:
     offenders = [f"{module.relative_to(ROOT)}" for module in _modules(folder) if "tests" in imported_top_levels(module)]
     assert offenders == []

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
+import ahocorasick
 import lxml.etree
 import lxml.html
 
@@ -100,6 +101,7 @@ class Needles:
         if "" in folded or any(_SEPARATOR in n for n in folded):
             raise ValueError("a needle must be non-empty and hold no newline")
         self.needles = tuple(sorted(n for n in folded if not any(o != n and o in n for o in folded)))
+        _ALL_NEEDLES.update(self.needles)
 
     @classmethod
     def covering(cls, terms: Iterable[str], needles: Iterable[str]) -> Needles:
@@ -113,6 +115,24 @@ class Needles:
 
     def __repr__(self) -> str:
         return f"Needles{self.needles!r}"
+
+
+_ALL_NEEDLES: set[str] = set()  # every needle of every rule, for one pass over a page's text
+_automaton: tuple[int, Any] = (0, None)  # (needles it holds, Aho-Corasick automaton)
+
+
+def needles_in(folded_text: str) -> frozenset[str]:
+    """Which of all the rules' needles occur in ``folded_text``: one Aho-Corasick pass, rather than a
+    ``str.find`` over the whole text for each needle of each rule."""
+    global _automaton
+    count, automaton = _automaton
+    if automaton is None or count != len(_ALL_NEEDLES):  # built on first use, again if needles were added
+        automaton = ahocorasick.Automaton()
+        for needle in _ALL_NEEDLES:
+            automaton.add_word(needle, needle)
+        automaton.make_automaton()
+        _automaton = (len(_ALL_NEEDLES), automaton)
+    return frozenset(needle for _end, needle in automaton.iter(folded_text)) if _ALL_NEEDLES else frozenset()
 
 
 T = TypeVar("T")
@@ -161,18 +181,28 @@ class Document:
         _walk(self.root, out, self.css_paths, in_nav=False)
         return tuple(out)
 
+    @functools.cached_property
+    def needles_present(self) -> frozenset[str]:
+        """The rules' needles that occur in the visible text (``needles_in``)."""
+        return needles_in(self.folded_text)
+
     def text_has(self, needles: Needles) -> bool:
         """Whether the visible text holds one of ``needles``: False means the pattern behind them
         cannot match it."""
-        return any(needle in self.folded_text for needle in needles.needles)
+        return not self.needles_present.isdisjoint(needles.needles)
 
     def blocks_with(self, needles: Needles) -> tuple[Block, ...]:
         """The blocks (in document order) whose text contains one of ``needles``.
 
         Every block a pattern behind ``needles`` matches is among them; a loop that skips the
         blocks its pattern does not match may iterate over these instead of ``blocks``.
+        A block's text is part of the page's visible text, so a page whose text holds none of the
+        needles has no such block: the blocks are then not even built.
         """
-        return self.memo(("blocks_with", needles.needles), lambda: self._find(needles.needles))
+        present = tuple(n for n in needles.needles if n in self.needles_present)
+        if not present:
+            return ()
+        return self.memo(("blocks_with", present), lambda: self._find(present))
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per document: several rules ask for the same derived blocks."""

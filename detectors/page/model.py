@@ -20,14 +20,16 @@ import extruct
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
-from w3lib.encoding import html_to_unicode
 
 from detectors.domains import registrable_domain
 from detectors.page.language import declared_language, detect_language, hreflang_languages
 from detectors.page.offers import extract_offers
-from detectors.page.signals import compute_signals
+from detectors.page.publisher import article_markers, order_forms, own_cart_links
+from detectors.page.signals import compute_signals, is_cart_href, schema_types
 from detectors.page.badges import read_badge_marks
 from detectors.page.document import Document
+from detectors.page.encoding import decode_document
+from detectors.page.styles import BoxPositions, struck_elements
 from detectors.page.text import (
     CssPaths,
     css_path,
@@ -57,8 +59,10 @@ _CART_FORM_ACTION = re.compile(r"cart|gio-hang|giohang|checkout|thanh-toan|dat-h
 
 
 def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> Page:
-    """Build the page model of ``html`` fetched from ``url`` (the final URL)."""
-    text_html = decode_html(html, encoding)
+    """Build the page model of ``html`` fetched from ``url`` (the final URL); ``encoding`` is the
+    charset the HTTP response declared, if any."""
+    decoded = decode_document(html, encoding)
+    text_html = decoded.text
     root = _document(text_html)
     base = _base_url(root, url)
     structured = read_structured_data(root, base)
@@ -68,7 +72,10 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
     cart_forms = sum(1 for action in root.xpath("//form/@action") if _CART_FORM_ACTION.search(str(action)))
     stylesheets = tuple(style.text for style in root.iter("style") if style.text)
     paths = CssPaths()  # one per document: links, images, offers and text blocks share ancestors
-    badge_marks = read_badge_marks(root, base, paths)  # the markup as served, before it is prepared
+    badge_marks = read_badge_marks(root, base, paths, stylesheets)  # the markup as served, before it is prepared
+    struck = struck_elements(root, stylesheets)
+    articles = article_markers(root, schema_types(structured), structured.get("opengraph") or [])
+    orders = order_forms(root)
 
     prepare_for_text(root)
     document = Document(root, paths, stylesheets)
@@ -76,8 +83,11 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
     links = read_links(root, base, paths)
     images = read_images(root, base, paths)
     lang = detect_language(text)
-    offers = extract_offers(root, structured, paths)
     domain = registrable_domain(url)
+    # Where offers lead only matters on a page that might quote them (``page.publisher``): a page with
+    # its own cart or order form sells, whatever its offers link to.
+    sells = bool(cart_forms or orders or own_cart_links(domain, [link.href for link in links if is_cart_href(link.href)]))
+    offers = extract_offers(root, structured, paths, struck, BoxPositions(stylesheets), read_link_hosts=not sells)
     signals = compute_signals(
         domain=domain,
         text=text,
@@ -89,6 +99,8 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
         structured=structured,
         cart_forms=cart_forms,
         app_shell=is_app_shell(text, text_html),
+        article_markers=articles,
+        order_forms=orders,
     )
     return Page(
         url=url,
@@ -105,6 +117,7 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
         signals=signals,
         badge_marks=badge_marks,
         document=document,
+        encoding_repair=decoded.repair,
     )
 
 
@@ -121,7 +134,7 @@ def needs_rendering(page: Page) -> bool:
     return page.signals.commerce and not any(o.price is not None for o in page.offers)
 
 
-# --- decoding and parsing -----------------------------------------------------------------
+# --- parsing ------------------------------------------------------------------------------
 
 
 def looks_like_html(content_type: str | None, body: bytes | str) -> bool:
@@ -141,14 +154,6 @@ def charset_of(content_type: str | None) -> str | None:
     return None
 
 
-def decode_html(html: str | bytes, encoding: str | None = None) -> str:
-    """Text of the document: BOM, then ``encoding`` (the HTTP header's), then ``<meta charset>``,
-    then UTF-8 with replacement characters."""
-    if isinstance(html, str):
-        return html
-    content_type = f"text/html; charset={encoding}" if encoding else None
-    _detected, text = html_to_unicode(content_type, html, default_encoding="utf-8")
-    return text
 
 
 def _document(text: str) -> HtmlElement:

@@ -12,6 +12,8 @@ reviewer sees why. These are heuristics, not the statutory tests
   otherwise two of: checkout words, links to a cart, cart forms.
 * Marketplace: an invitation to sellers ("Đăng ký bán hàng", "Kênh người bán"), three or
   more seller storefront links, or one such link next to marketplace words.
+* Publisher: an article or a link hub that sells nothing itself (``page.publisher``); its priced
+  offers are quotes, so it is no commerce page.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 
 from detectors import lexicons as lx
 from detectors.domains import is_vn_domain, registrable_domain
+from detectors.page.publisher import own_ordering, publisher_reasons
 from detectors.types import Link, Offer, Signals
 
 MAX_TERMS_PER_KIND = 3  # reasons stay readable: "province:Hà Nội", not all 34
@@ -63,11 +66,23 @@ def compute_signals(
     structured: Mapping[str, Any] | None = None,
     cart_forms: int = 0,
     app_shell: bool = False,
+    article_markers: Sequence[str] = (),
+    order_forms: int = 0,
 ) -> Signals:
     words = lx.TermIndex(text.lower())
     vn_reasons, vn = _vietnamese_facing(domain, text, words, lang, declared_lang, hreflangs, links, offers)
     commerce_reasons, commerce = _commerce(words, links, offers, structured or {}, cart_forms)
     market_reasons, marketplace = _marketplace(domain, words, links)
+    published = publisher_reasons(domain=domain, lowered_text=words.text, markers=article_markers, offers=offers)
+    selling = own_ordering(
+        domain=domain, lowered_text=words.text, links=links, cart_phrases=words.find(lx.CART_PHRASES),
+        cart_hrefs=[link.href for link in links if is_cart_href(link.href)], cart_forms=cart_forms,
+        order_form_count=order_forms,
+    ) if published else []
+    publisher = bool(published) and not selling
+    if publisher:
+        commerce = False
+        commerce_reasons.append("quoted, not sold: the page publishes and sells nothing itself")
     return Signals(
         vietnamese_facing=vn,
         vietnamese_reasons=tuple(vn_reasons),
@@ -76,7 +91,13 @@ def compute_signals(
         marketplace=marketplace,
         marketplace_reasons=tuple(market_reasons),
         app_shell=app_shell,
+        publisher=publisher,
+        publisher_reasons=tuple(published + [f"sells:{s}" for s in selling]),
     )
+
+
+def is_cart_href(href: str) -> bool:
+    return bool(_CART_HREF.search(href))
 
 
 # --- Vietnamese-facing --------------------------------------------------------------------
@@ -141,7 +162,7 @@ def _commerce(
     priced = sum(1 for o in offers if o.price is not None)
     if priced:
         strong.append(f"offers:{priced} priced offers")
-    types = sorted(_schema_types(structured) & {"Product", "Offer", "AggregateOffer", "ProductGroup"})
+    types = sorted(schema_types(structured) & {"Product", "Offer", "AggregateOffer", "ProductGroup"})
     strong.extend(f"structured:{t}" for t in types)
     weak = [f"checkout:{term}" for term in words.find(lx.CHECKOUT_WORDS)]
     cart_links = sorted({_path_and_query(link.href) for link in links if _CART_HREF.search(link.href)})
@@ -152,7 +173,7 @@ def _commerce(
     return strong + weak, bool(strong) or len(weak) >= 2
 
 
-def _schema_types(structured: Mapping[str, Any]) -> set[str]:
+def schema_types(structured: Mapping[str, Any]) -> set[str]:
     found: set[str] = set()
     for syntax in ("json-ld", "microdata"):
         _collect_types(structured.get(syntax) or [], found)

@@ -27,6 +27,8 @@ PENDING_CLAIM_RE = re.compile(
 )
 MINISTRY_RE = re.compile(r"bộ\s+công\s+thương|(?<!\w)bct(?!\w)|online\.gov\.vn", re.I)
 _PENDING_NEEDLES = Needles(["đang"])  # every PENDING_CLAIM_RE match starts with it
+# Every MINISTRY_RE match holds one of these ("bct" also covers "bct" inside other words: only a prefilter).
+_MINISTRY_NEEDLES = Needles(["bộ công thương", "bct", "online.gov.vn"])
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def pending_claims(page: Page) -> list[tuple[str, str]]:
     """(text, css_path) of sentences saying the MOIT procedure is still pending."""
     return [
         (b.text, b.css_path)
-        for b in page.document.blocks_with(_PENDING_NEEDLES)
+        for b in (page.document.blocks_with(_PENDING_NEEDLES) if page.document.text_has(_MINISTRY_NEEDLES) else ())
         if PENDING_CLAIM_RE.search(b.text) and MINISTRY_RE.search(b.text) and len(b.text) < 400
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from detectors.calendar import Window
@@ -16,13 +16,25 @@ __all__ = ["Check", "RuleRun", "make_finding", "offer_subject", "short_hash", "w
 
 @dataclass(frozen=True)
 class RuleRun:
-    """One ``detect`` call: the caller's context plus the rules in force that day."""
+    """One ``detect`` call: the caller's context plus the rules in force that day.
+
+    When ``explaining`` (``detectors.explain``), checks say why a rule raised nothing, or less than
+    it might have, with ``note``; otherwise ``note`` does nothing, and a check builds costly reasons
+    only ``if run.explaining``.
+    """
 
     context: Context
     rulebook: Rulebook
+    explaining: bool = False
+    notes: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def rule(self, rule_id: str) -> Rule | None:
         return self.rulebook.rule_on(rule_id, self.context.on)
+
+    def note(self, rule_id: str, reason: str) -> None:
+        """Record, for an explanation, why ``rule_id`` stayed silent (or what it passed over)."""
+        if self.explaining:
+            self.notes.setdefault(rule_id, []).append(reason)
 
     @property
     def provinces(self) -> tuple[str, ...]:

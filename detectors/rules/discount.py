@@ -68,19 +68,58 @@ _HUNDRED = Decimal(100)
 
 def check_discounts(page: Page, run: RuleRun) -> Iterable[Finding]:
     rule = run.rule("PROMO-DISC-50")
-    if rule is None or not page.signals.vietnamese_facing or run.windows():
+    if rule is None or not _caps_apply(page, run, "PROMO-DISC-50"):
         return []
     # The case-insensitive search costs ~1 ms on a page's text; the needles rule most pages out.
-    if page.document.text_has(_EXEMPT_PAGE_NEEDLES) and _EXEMPT_PAGE.search(page.text):
+    if page.document.text_has(_EXEMPT_PAGE_NEEDLES) and (exempt := _EXEMPT_PAGE.search(page.text)):
+        run.note("PROMO-DISC-50", f"the page names an exemption from the cap ({exempt.group(0)!r}: clearance or "
+                 "price-stabilised goods, Circular 39/2025 Art. 4(3))")
         return []
     cap = rule.decimal("max_discount_ratio")
     findings = []
     for offer in page.offers:
         measured = _discount(offer)
         if measured is None or measured.ratio <= cap or _fresh_food(offer):
+            if run.explaining:
+                _note_passed_over(run, offer, measured, cap)
             continue
         findings.append(_discount_finding(rule, run, offer, measured, cap))
+    if not findings and run.explaining and not run.notes.get("PROMO-DISC-50"):
+        run.note("PROMO-DISC-50", "no offer with a pre-promotion price or a stated discount")
     return findings
+
+
+def _caps_apply(page: Page, run: RuleRun, rule_id: str) -> bool:
+    """The 50 % caps judge pages that sell to Vietnam, outside concentrated-promotion windows."""
+    if not page.signals.vietnamese_facing:
+        run.note(rule_id, "the page is not Vietnamese-facing")
+        return False
+    windows = run.windows()
+    for window in windows:
+        run.note(rule_id, f"{run.context.on:%d/%m/%Y} is inside the concentrated-promotion window "
+                 f"'{window.name}' ({window.start:%d/%m/%Y}–{window.end:%d/%m/%Y}): the cap is 100 % there")
+    return not windows
+
+
+def _note_passed_over(run: RuleRun, offer: Offer, measured: _Measured | None, cap: Decimal) -> None:
+    label = f"{offer.name or 'offer'} at {_vnd(offer.price)}"
+    if measured is not None:
+        why = "fresh food, exempt from the cap" if _fresh_food(offer) else f"not above the {cap * _HUNDRED:.0f} % cap"
+        run.note("PROMO-DISC-50", f"{label}: {measured.ratio * _HUNDRED:.2f} % ({measured.how}), {why}")
+    elif offer.reference_price is not None or offer.stated_discount_percent:
+        run.note("PROMO-DISC-50", f"{label}: not compared ({_why_not_compared(offer)})")
+
+
+def _why_not_compared(offer: Offer) -> str:
+    if offer.context_flags:
+        return "marked " + ", ".join(sorted(offer.context_flags))
+    if offer.currency not in (None, "VND"):
+        return f"priced in {offer.currency}"
+    if offer.price is None or offer.price <= 0:
+        return "no positive price"
+    if offer.reference_price is not None:
+        return "reference price not above the price"
+    return "the stated discount is an 'up to' claim"
 
 
 @dataclass(frozen=True)
@@ -147,7 +186,7 @@ def _vnd(amount: Decimal | None) -> str:
 
 def check_gifts(page: Page, run: RuleRun) -> Iterable[Finding]:
     rule = run.rule("PROMO-GIFT-50")
-    if rule is None or not page.signals.vietnamese_facing or run.windows():
+    if rule is None or not _caps_apply(page, run, "PROMO-GIFT-50"):
         return []
     cap = rule.decimal("max_gift_ratio")
     priced = [o for o in page.offers if _base_price(o) is not None]
@@ -162,6 +201,7 @@ def check_gifts(page: Page, run: RuleRun) -> Iterable[Finding]:
         candidates = [o for o in priced if o.snippet not in block.text]
         offer = _promoted_offer(block, candidates, page)
         if offer is None:
+            run.note("PROMO-GIFT-50", f"gift worth {_vnd(value)} ({block.text[:60]!r}): no single offer it comes with")
             continue
         base = _base_price(offer)
         assert base is not None
@@ -169,6 +209,11 @@ def check_gifts(page: Page, run: RuleRun) -> Iterable[Finding]:
         if ratio > cap:
             finding = _gift_finding(rule, run, block, offer, value, value_text, base, ratio, cap)
             findings.setdefault(finding.subject, finding)
+        elif run.explaining:
+            run.note("PROMO-GIFT-50", f"gift worth {_vnd(value)} with {offer.name or 'an offer'} at {_vnd(base)}: "
+                     f"{ratio * _HUNDRED:.2f} %, not above the {cap * _HUNDRED:.0f} % cap")
+    if not findings and run.explaining and not run.notes.get("PROMO-GIFT-50"):
+        run.note("PROMO-GIFT-50", "no gift sentence stating a value ('tặng … trị giá …')")
     return list(findings.values())
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from detectors.page.document import Block
+from detectors.page.document import Block, Needles
 from detectors.lexicons import compile_terms
 from detectors.rules.base import RuleRun, make_finding, short_hash
-from detectors.rules.lucky import lucky_draw_blocks
+from detectors.rules.lucky import LUCKY_NEEDLES, lucky_draw_blocks
 from detectors.types import Finding, Page
 
 __all__ = ["check_promotion_info", "find_dates"]
@@ -46,6 +46,9 @@ NOT_PROMOTION_DATE_RE = re.compile(
 START_RE = re.compile(r"(?<!\w)(?:từ|bắt\s+đầu|áp\s+dụng\s+từ|from|start)(?!\w)", re.IGNORECASE)
 END_RE = re.compile(r"(?<!\w)(?:đến|tới|hết\s+ngày|kết\s+thúc|hạn|until|to|end)(?!\w)", re.IGNORECASE)
 _PROGRAM = compile_terms(PROGRAM_TERMS)
+# What every program block contains: a term, or the "mua"/"giảm" of PROGRAM_RE; lucky draws (also
+# announcements) all contain one of the lucky-draw needles.
+_PROGRAM_NEEDLES = Needles(PROGRAM_TERMS, ["mua", "giảm"], LUCKY_NEEDLES.needles)
 
 
 def check_promotion_info(page: Page, run: RuleRun) -> Iterable[Finding]:
@@ -53,6 +56,8 @@ def check_promotion_info(page: Page, run: RuleRun) -> Iterable[Finding]:
     signals = page.signals
     if rule is None or not (signals.vietnamese_facing and signals.commerce):
         return []
+    if not page.document.text_has(_PROGRAM_NEEDLES):
+        return []  # no program wording on the page: its blocks need not be built
     blocks = [b for b in page.document.blocks if not b.in_nav]
     program = _program_block(blocks) or next(iter(lucky_draw_blocks(page)), None)
     if program is None:

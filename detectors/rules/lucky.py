@@ -65,7 +65,7 @@ DECIDES_RE = re.compile(r"(?<!\w)(?:theo|dựa|căn\s+cứ|trùng|so\s+sánh|đ�
 PRIZE_TERMS = ("trúng thưởng", "giải thưởng", "mã dự thưởng", "khách hàng", "may mắn", "chương trình", "nhận thưởng")
 _LUCKY = compile_terms(LUCKY_DRAW_TERMS)
 _PRIZE = compile_terms(PRIZE_TERMS)
-_LUCKY_NEEDLES = Needles.covering(LUCKY_DRAW_TERMS, ["quay", "thăm", "dự thưởng", "cào", "lucky", "spin to win"])
+LUCKY_NEEDLES = Needles.covering(LUCKY_DRAW_TERMS, ["quay", "thăm", "dự thưởng", "cào", "lucky", "spin to win"])
 # Every LOTTERY_RESULT_RE alternative holds "xổ" or "xs" ("xổ số", "xs", "xskt").
 _LOTTERY_NEEDLES = Needles(["xổ", "xs"])
 _MAX_EVIDENCE = 5
@@ -74,7 +74,7 @@ _MAX_EVIDENCE = 5
 def lucky_draw_blocks(page: Page) -> tuple[Block, ...]:
     # Three rules ask for the same blocks of the same page.
     return page.document.memo("lucky-draw-blocks", lambda: tuple(
-        b for b in page.document.blocks_with(_LUCKY_NEEDLES) if not b.in_nav and _LUCKY.search(b.text)))
+        b for b in page.document.blocks_with(LUCKY_NEEDLES) if not b.in_nav and _LUCKY.search(b.text)))
 
 
 def check_lucky_draws(page: Page, run: RuleRun) -> Iterable[Finding]:

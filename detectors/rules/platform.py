@@ -35,16 +35,28 @@ _BAD_RECORD = ("not_found", "other_domain", "revoked", "pending")
 def check_badges(page: Page, run: RuleRun) -> Iterable[Finding]:
     """ECOM-BADGE-FAKE: each badge claim that does not resolve to this domain's active record."""
     rule = run.rule("ECOM-BADGE-FAKE")
-    if rule is None or page.signals.app_shell:
+    if rule is None:
+        return []
+    if page.signals.app_shell:
+        run.note("ECOM-BADGE-FAKE", "an empty application shell: nothing rendered to judge")
         return []
     claims = badge_claims(page, run.context.registry, registry_complete=_complete(run))
     has_good_link = any(c.status in _OPEN for c in claims)
     findings = []
-    for claim in claims:
-        if claim.status in _BAD_RECORD:
+    for mark, claim in zip(page.badge_marks, claims):
+        if page.signals.publisher and mark.basis == "portal-link":
+            # An article citing a record in a text link claims nothing for its own site.
+            run.note("ECOM-BADGE-FAKE", f"{claim.css_path}: a text link to a portal record on a page that "
+                     "publishes and sells nothing: a citation, not the site's badge")
+        elif claim.status in _BAD_RECORD:
             findings.append(_fake_finding(rule, page, claim))
         elif claim.status in _UNLINKED and _flag_unlinked(rule, page, has_good_link):
             findings.append(_fake_finding(rule, page, claim))
+        elif run.explaining:
+            run.note("ECOM-BADGE-FAKE", f"{claim.css_path}: {claim.status}, not flagged: "
+                     + _why_not_flagged(claim, page, has_good_link))
+    if not claims:
+        run.note("ECOM-BADGE-FAKE", "no badge image, icon, background or portal link on the page")
     for text, path in pending_claims(page):
         findings.append(make_finding(
             rule,
@@ -55,6 +67,16 @@ def check_badges(page: Page, run: RuleRun) -> Iterable[Finding]:
             scope="site",
         ))
     return findings
+
+
+def _why_not_flagged(claim: BadgeClaim, page: Page, has_good_link: bool) -> str:
+    if claim.status == "valid":
+        return "the record is active for this domain"
+    if claim.status in _UNCHECKED:
+        return "a record link nobody has resolved yet (the crawler fetches the portal record)"
+    if not page.signals.commerce:
+        return "the page shows no commerce (an unlinked lookalike on a news page is no claim of the site)"
+    return "another badge on the page links to a record that holds up or may still hold up"
 
 
 def _complete(run: RuleRun) -> bool:
@@ -96,7 +118,9 @@ def _fake_finding(rule: Rule, page: Page, claim: BadgeClaim) -> Finding:
 def check_registration(page: Page, run: RuleRun) -> Iterable[Finding]:
     """At most one of ECOM-FOREIGN, ECOM-BADGE-TYPE, ECOM-REG-MISSING, ECOM-NOTIFY-MISSING."""
     signals = page.signals
-    if not (signals.vietnamese_facing and signals.commerce) or signals.app_shell or _sells_abroad(page):
+    gate = _registration_gate(page)
+    if gate is not None:
+        _note_all(run, gate)
         return []
     registry = run.context.registry
     claims = badge_claims(page, registry, registry_complete=_complete(run))
@@ -106,6 +130,8 @@ def check_registration(page: Page, run: RuleRun) -> Iterable[Finding]:
     open_links = [c for c in claims if c.status in _UNCHECKED]
     facts = _Facts(page, claims, records, registry is not None)
 
+    if run.explaining:
+        _note_all(run, _held_records(records, open_links))
     foreign = foreign_evidence(page, run.context)
     rule = run.rule("ECOM-FOREIGN")
     # A foreign single-seller shop is a registration case of its own only from 01/07/2026 (dated
@@ -114,6 +140,8 @@ def check_registration(page: Page, run: RuleRun) -> Iterable[Finding]:
         if "registered" in kinds or open_links:
             return []
         return [_foreign_finding(rule, facts, foreign)]
+    if not foreign:
+        run.note("ECOM-FOREIGN", "no sign of a foreign operator (foreign legal form or address abroad)")
 
     if signals.marketplace:
         if "registered" in kinds:
@@ -126,11 +154,44 @@ def check_registration(page: Page, run: RuleRun) -> Iterable[Finding]:
             return []
         rule = run.rule("ECOM-REG-MISSING")
         return [_missing_finding(rule, facts, "registered")] if rule else []
+    run.note("ECOM-REG-MISSING", "no marketplace features (seller sign-up, seller storefronts): judged as a single shop")
+    run.note("ECOM-BADGE-TYPE", "no marketplace features: a notified record is the right one")
 
     if kinds or open_links:
         return []
     rule = run.rule("ECOM-NOTIFY-MISSING")
     return [_missing_finding(rule, facts, "notified")] if rule else []
+
+
+_REGISTRATION_RULES = ("ECOM-FOREIGN", "ECOM-BADGE-TYPE", "ECOM-REG-MISSING", "ECOM-NOTIFY-MISSING")
+
+
+def _note_all(run: RuleRun, reason: str | None) -> None:
+    for rule_id in _REGISTRATION_RULES:
+        if reason:
+            run.note(rule_id, reason)
+
+
+def _registration_gate(page: Page) -> str | None:
+    """Why the registration question does not arise on this page, if it does not."""
+    signals = page.signals
+    if signals.app_shell:
+        return "an empty application shell: nothing rendered to judge"
+    if not signals.vietnamese_facing:
+        return "the page is not Vietnamese-facing"
+    if signals.publisher:
+        return "the page publishes (news, blog, price comparison, link hub) and sells nothing itself"
+    if not signals.commerce:
+        return "the page shows no online ordering (no cart, buy button, order form or priced offer)"
+    if _sells_abroad(page):
+        return "prices only in a foreign currency on a foreign domain: a shop selling abroad"
+    return None
+
+
+def _held_records(records: list[RegistryRecord], open_links: list[BadgeClaim]) -> str | None:
+    parts = [f"{r.kind} record {r.record_id} ({r.status}) for {r.domain}" for r in records]
+    parts += [f"record link {c.record_id or c.href} not resolved yet" for c in open_links]
+    return ("the site holds: " + "; ".join(parts)) if parts else None
 
 
 class _Facts:

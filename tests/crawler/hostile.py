@@ -42,6 +42,31 @@ class HostileSite:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._tls = socket.socket()
+        self._tls.bind(("127.0.0.1", 0))
+        self._tls.listen(8)
+        self.tls_attempts = 0
+        threading.Thread(target=self._answer_tls_with_garbage, daemon=True).start()
+
+    def _answer_tls_with_garbage(self) -> None:
+        """An "https" port that answers a TLS handshake with plain text: a broken or hostile TLS server."""
+        while True:
+            try:
+                connection, _ = self._tls.accept()
+            except OSError:
+                return
+            with connection:
+                self.tls_attempts += 1
+                connection.recv(4096)
+                connection.sendall(b"HTTP/1.1 200 OK\r\n\r\nthis is not TLS")
+
+    @property
+    def tls_port(self) -> int:
+        return int(self._tls.getsockname()[1])
+
+    @property
+    def tls_url(self) -> str:
+        return f"https://{HOST}:{self.tls_port}/san-pham/tls"
 
     @property
     def port(self) -> int:
@@ -61,6 +86,7 @@ class HostileSite:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._tls.close()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         site = self
@@ -97,6 +123,7 @@ class HostileSite:
 
             def _home(self, query: str, seen: int) -> None:
                 links = "".join(f'<a href="{path}">{what}</a>' for path, what in CASES.items())
+                links += f'<a href="{site.tls_url}">a TLS server that answers in plain text</a>'
                 self._send(200, self._page(links))
 
             def _robots_txt(self, query: str, seen: int) -> None:
@@ -176,6 +203,13 @@ class HostileSite:
                         time.sleep(0.5)
                 except OSError:
                     pass
+
+            def _san_pham_dialogs(self, query: str, seen: int) -> None:
+                script = ("<script>for (let i = 0; i < 5; i++) { alert('Khuyến mãi ' + i); confirm('Ở lại?'); }"
+                          "window.open('/san-pham/no-charset'); window.open('about:blank');"
+                          "window.onbeforeunload = () => 'Bạn chắc chắn rời trang?';"
+                          "setInterval(() => fetch('/api/poll?' + Date.now()), 100);</script>")
+                self._send(200, self._page(DISCOUNT + script))
 
             def _san_pham_many_badges(self, query: str, seen: int) -> None:
                 links = "".join(f'<a href="http://online.gov.vn/Home/WebDetails/{100000 + i}">'

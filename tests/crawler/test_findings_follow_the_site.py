@@ -12,6 +12,7 @@ import pytest
 from parsel import Selector
 from sqlalchemy import select
 
+from storage.blobs import BlobStore
 from storage.db import make_engine, session_scope
 from storage.findings import history
 from storage.models import Finding
@@ -53,8 +54,11 @@ def test_every_finding_shows_its_own_page_in_its_files(shop: NightShop, chromium
         assert finding.url == finding.reference.snapshot.final_url
         for sighting in finding.sightings:
             files = {a.kind: (result.data_dir / a.path).read_bytes() for a in sighting.snapshot.artifacts}
+            if sighting.id == finding.reference_sighting_id:
+                assert "html" in files  # the reference's page is a plain file a reviewer opens as it is
+            page = files.get("html") or BlobStore(result.data_dir).read(sighting.snapshot.body_path)
             snippet, css_path = sighting.evidence["snippet"], sighting.evidence.get("css_path")
-            html = files["html"].decode("utf-8")
+            html = page.decode("utf-8")
             assert sighting.url == sighting.snapshot.final_url
             if css_path:  # the snippet is the text (or markup) of the element at its CSS path, on its own page
                 [element] = Selector(text=html).css(css_path)
@@ -140,3 +144,12 @@ def _finding(crawl: Crawl, finding_id: int) -> Finding:
 
 def _summary(crawl: Crawl, rule: str) -> dict[str, int]:
     return dict(crawl.last_run().finding_summary[rule])
+
+
+def test_findings_show_explains_why_the_rule_fired(shop: NightShop, tmp_path: Path) -> None:
+    crawled = crawl_night(shop, tmp_path, 1, ECWATCH_EVIDENCE=False)
+    [discount] = [f for f in crawled.findings() if f.rule == "PROMO-DISC-50"]
+    shown = run_ecwatch(["findings", "show", str(discount.id)], tmp_path)
+    assert shown.completed.returncode == 0, shown.completed.stderr
+    explanation = shown.completed.stdout.split("Explanation (the reference page judged again", 1)[1]
+    assert "PROMO-DISC-50" in explanation and "600.000" in explanation  # the offer and its price, and why

@@ -23,7 +23,8 @@ def site() -> Iterator[HostileSite]:
 
 @pytest.fixture(scope="module")
 def crawled(site: HostileSite, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
-    settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{site.port}",
+    # The site and its broken TLS port, nothing else.
+    settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{site.port},127.0.0.1:{site.tls_port}",
                 "ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1,online.gov.vn=127.0.0.1",
                 "ECWATCH_PORTAL_URL": site.url("").rstrip("/"), "ECWATCH_EVIDENCE": 0, "ECWATCH_RENDER": "never",
                 "ECWATCH_PROGRESS_INTERVAL": 0, "AUTOTHROTTLE_START_DELAY": 0, "DOWNLOAD_TIMEOUT": 4,
@@ -103,3 +104,29 @@ def test_a_slow_drip_page_is_given_up_once_without_retries(crawled: Crawl, site:
 def test_three_hundred_badge_links_make_a_handful_of_portal_requests(crawled: Crawl) -> None:
     stats = crawled.last_run().stats
     assert stats.get("ecwatch/portal/requests", 0) <= 5
+
+
+@pytest.mark.browser
+def test_a_page_with_alerts_pop_ups_and_endless_polling_is_rendered_and_stored(site: HostileSite, chromium: str,
+                                                                               tmp_path: Path) -> None:
+    settings = {"ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{site.port}", "ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1",
+                "ECWATCH_RENDER": "always", "ECWATCH_PROGRESS_INTERVAL": 0, "ECWATCH_SETTLE_TIMEOUT": 1,
+                "ECWATCH_MAX_PAGES_PER_SITE": 1, "ECWATCH_DETECT_ON": "2026-10-15", "ECWATCH_RESOLVE_BADGES": 0}
+    args = ["crawl", "storefront", "--url", site.url("/san-pham/dialogs")]
+    for name, value in settings.items():
+        args += ["-s", f"{name}={value}"]
+    result = run_ecwatch(args, tmp_path).check()
+    [snapshot] = result.snapshots()
+    assert snapshot.rendered and "PROMO-DISC-50" in _rules(result, snapshot)
+    stats = result.stats()
+    assert stats["ecwatch/browser/dialogs_dismissed"] >= 1 and stats["ecwatch/browser/popups_closed"] >= 1
+
+
+def test_a_broken_tls_server_is_an_error_of_its_own_and_nothing_else_is_lost(crawled: Crawl, site: HostileSite) -> None:
+    stats = crawled.last_run().stats
+    assert 1 <= site.tls_attempts <= 6  # tried: robots.txt and the page, with Scrapy's retries at most
+    assert not [s for s in crawled.snapshots() if s.requested_url.startswith("https://")]
+    assert stats["ecwatch/errors/DownloadFailedError"] >= 1  # the handshake failure, counted
+    log = next((crawled.data_dir / "logs").glob("crawl-*.log")).read_text(encoding="utf-8")
+    assert "san-pham/tls" in log and "SSL routines" in log
+    assert crawled.last_run().status == "finished"

@@ -59,10 +59,12 @@ def test_sapo_discount_in_brackets_and_above_half() -> None:
     assert pills.stated_discount_percent == d(64)
 
 
-def test_sapo_combo_price_only_and_contact_price() -> None:
+def test_sapo_combo_with_its_own_compare_price_and_contact_price() -> None:
     offers = offers_of("sapo_listing")
     (combo,) = by_name(offers, "Combo Dầu gội và Dầu xả Demo 490ml")
-    assert "combo" in combo.context_flags
+    # A combo shown with its own compare-at price is a sale like any other (labelling policy:
+    # pack tiers with their own struck price count); only a sum of single prices is no reference.
+    assert prices([combo]) == [(d(415000), d(455000))] and "combo" not in combo.context_flags
     (shampoo,) = by_name(offers, "Dầu gội khô Demo Dry Shampoo 200ml")
     assert prices([shampoo]) == [(d(195000), None)]
     assert by_name(offers, "Máy sấy tóc Demo chuyên nghiệp") == []  # "Liên hệ": no price
@@ -142,7 +144,8 @@ def test_landing_page_labels_inline_strike_and_malformed_prices() -> None:
     assert prices([blender]) == [(d(589000), d(750000))] and blender.reference_basis == "label"
     (course,) = by_name(offers, "Liệu trình 2 hộp Demo")
     assert prices([course]) == [(d(1650000), d(3000000))] and course.reference_basis == "struck"
-    assert course.stated_discount_percent == d(45) and "combo" in course.context_flags
+    # A course of two boxes with its own struck price is a pair in its own right (pack tiers count).
+    assert course.stated_discount_percent == d(45) and "combo" not in course.context_flags
     assert all(o.price != d(890) for o in offers)  # "890.00Đ/ HỘP" is left out
     (gift,) = [o for o in offers if o.price == d(1200000)]
     assert "gift" in gift.context_flags

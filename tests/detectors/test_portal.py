@@ -19,6 +19,8 @@ from .helpers import make_page
         ("HTTP://ONLINE.GOV.VN/home/appdetails/1101", "1101", None, "app", "/Home/AppDetails/1101"),
         ("http://online.gov.vn/(X(1)S(k3yc0ysr0jtxpy32mp52zd3n))/Home/WebDetails/94973?AspxAutoDetectCookieSupport=1",
          "94973", None, "website", "/Home/WebDetails/94973"),
+        ("http://online.gov.vn/%28S%28ux1bm1jhlmsx%29%29/Home/WebDetails/61001", "61001", None, "website",
+         "/Home/WebDetails/61001"),
         ("http://online.gov.vn/HomePage/CustomWebsiteDisplay.aspx?DocId=20098", "20098", "notified", "website",
          "/HomePage/CustomWebsiteDisplay.aspx?DocId=20098"),
         ("http://online.gov.vn/CustomWebsiteDisplay.aspx?DocId=19176", "19176", "notified", "website",

@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 
 from detectors.page.offers.dom import dom_offers
 from detectors.page.prices import VND, parse_amount
+from detectors.page.styles import BoxPositions
 from detectors.page.text import CssPaths, normalize_whitespace
 from detectors.types import Offer
 
@@ -32,13 +33,20 @@ def extract_offers(
     root: HtmlElement,
     structured: Mapping[str, Any],
     css_paths: CssPaths | None = None,
+    struck: frozenset[HtmlElement] = frozenset(),
+    positions: BoxPositions | None = None,
+    *,
+    read_link_hosts: bool = True,
 ) -> tuple[Offer, ...]:
     """All offers of a page, structured first, duplicates removed.
 
     ``root`` must have been through ``text.prepare_for_text``; ``css_paths`` is the page's
-    CSS path cache, if it has one.
+    CSS path cache, if it has one; ``struck`` the elements its stylesheets strike through and
+    ``positions`` where they place a builder's boxes; ``read_link_hosts`` whether to say where each
+    discounted offer's links lead (``Offer.link_hosts``).
     """
-    return dedupe(structured_offers(structured) + dom_offers(root, css_paths))
+    dom = dom_offers(root, css_paths, struck, positions, read_link_hosts=read_link_hosts)
+    return dedupe(structured_offers(structured) + dom)
 
 
 def dedupe(offers: list[Offer]) -> tuple[Offer, ...]:

@@ -41,17 +41,46 @@ _LABEL_ONLY = re.compile(
     "(?:" + "|".join(re.escape(w) for w in lx.REFERENCE_LABELS + lx.CURRENT_LABELS) + r")\s*:?",
     re.IGNORECASE,
 )
+# An amount per day or a down payment is a way of paying, not the price of the goods
+# ("Mỗi ngày chỉ 33.000đ", "Trả trước 0đ"): read as instalments.
+PAYMENT_PLAN_WORDS = (
+    "Mỗi ngày",  # per day
+    "Một ngày",  # a day
+    "Mỗi ngày chỉ",  # only ... a day
+    "Trả trước",  # down payment
+    "Trả sau",  # pay later
+)
+# A price label standing in an element of its own ("<span>Tiết kiệm</span><b>4.000.000₫</b>"):
+# nothing but one of these words, so a heading that merely starts with "Giảm giá" is not one.
+_BARE_LABEL = re.compile(
+    "(?:" + "|".join(re.escape(w) for w in sorted(
+        lx.REFERENCE_LABELS + lx.CURRENT_LABELS + lx.AMOUNT_OFF_WORDS + lx.INSTALMENT_WORDS + PAYMENT_PLAN_WORDS,
+        key=len, reverse=True
+    )) + r")\s*:?",
+    re.IGNORECASE,
+)
 
 _LABELS = (
     (REFERENCE, lx.compile_terms(lx.REFERENCE_LABELS)),
     (CURRENT, lx.compile_terms(lx.CURRENT_LABELS)),
     (AMOUNT_OFF, lx.compile_terms(lx.AMOUNT_OFF_WORDS)),
 )
+# Fees are charged beside the goods, never their price ("Phí lắp đặt 300.000đ").
+FEE_WORDS = (
+    "Phí lắp đặt",  # installation fee
+    "Phí dịch vụ",  # service fee
+    "Phí bảo hành",  # warranty fee
+    "Phí thu hộ",  # cash-on-delivery fee
+    "Phụ phí",  # surcharge
+    "Lệ phí",  # (official) fee
+)
 # Flag → (words looked for in the label before the amount, in the text after it).
 _TOKEN_FLAG_WORDS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
-    "instalment": (lx.compile_terms(lx.INSTALMENT_WORDS), lx.compile_terms(lx.INSTALMENT_WORDS)),
+    "instalment": (lx.compile_terms(lx.INSTALMENT_WORDS + PAYMENT_PLAN_WORDS),
+                   lx.compile_terms(lx.INSTALMENT_WORDS + ("mỗi ngày", "một ngày"))),
     "member_price": (lx.compile_terms(lx.MEMBER_PRICE_WORDS), None),
     "shipping_fee": (lx.compile_terms(lx.SHIPPING_WORDS), None),
+    "fee": (lx.compile_terms(FEE_WORDS), None),
     "voucher": (lx.compile_terms(lx.VOUCHER_WORDS), lx.compile_terms(lx.VOUCHER_WORDS)),
     "accessory": (lx.compile_terms(lx.ACCESSORY_WORDS), None),
     "gift": (lx.compile_terms(lx.GIFT_WORDS), None),
@@ -60,6 +89,23 @@ _TOKEN_FLAG_WORDS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | Non
 _PER_UNIT = lx.compile_terms(lx.PER_UNIT_SUFFIXES)
 _SECOND_HAND = lx.compile_terms(lx.SECOND_HAND_WORDS)
 _GIFT_NAME = lx.compile_terms(("Quà tặng", "Trị giá"))
+# Before a pack's reference price, these say it is the sum of single prices, not a price the pack
+# itself had before the promotion (legal-rules §2.6: the price immediately before the promotion).
+SUM_OF_SINGLES_WORDS = (
+    "Giá lẻ",  # price when bought singly
+    "Mua lẻ",  # bought singly
+    "Mua riêng",  # bought separately
+    "Mua rời",  # bought separately
+    "Giá từng",  # price of each
+    "Tổng giá",  # total price (of the items)
+    "Nếu mua",  # if bought (singly)
+)
+_SUM_OF_SINGLES = lx.compile_terms(SUM_OF_SINGLES_WORDS)
+# "Mua 2 tặng 1", "tặng kèm": a bundle with a gift, judged as a gift, never as a discount.
+_BUY_AND_GET = re.compile(r"mua\s+\d+\s+tặng\s+\d+|tặng\s+kèm", re.IGNORECASE)
+# How a reference must have been marked to be the pack's own price: struck, or labelled or classed
+# as the old price. An inferred reference (a higher plain price nearby) is not enough for a pack.
+_PACK_REFERENCE_BASES = frozenset({"struck", "label", "class"})
 _OPEN_RANGE = re.compile(r"\d\s*[-–~]\s*$")
 
 
@@ -73,6 +119,7 @@ class Token:
     role: str
     basis: str | None
     flags: frozenset[str]
+    before: str = ""  # the running text just before the amount, uncut by other numbers
 
 
 @dataclass(frozen=True)
@@ -90,6 +137,11 @@ def is_name_candidate(el: HtmlElement, tag: str) -> bool:
         return True
     classes = el.get("class")
     return bool(classes) and ("name" in classes or "title" in classes)
+
+
+def is_bare_label(text: str) -> bool:
+    """``text`` is a price label and nothing else ("Tiết kiệm", "Giá gốc:", "Trả góp")."""
+    return len(text) <= 30 and bool(_BARE_LABEL.fullmatch(text))
 
 
 def find_name_elements(candidates: list[HtmlElement]) -> list[tuple[HtmlElement, str]]:
@@ -228,6 +280,15 @@ def _word_flags(label: str, after: str) -> frozenset[str]:
     if _OPEN_RANGE.search(label):
         flags.add("price_range")  # "Giá từ 5 - 10 triệu"
     return frozenset(flags)
+
+
+def is_own_pack_price(name: str | None, reference: Token) -> bool:
+    """A pack or combo ("Combo 3 hộp", "02 bộ") shown with its own struck or "giá gốc" price: a pair
+    in its own right (the labelling policy's pack tiers), unlike a pack set against the sum of its
+    single prices ("Giá lẻ 3 hộp") or a buy-and-get bundle."""
+    if reference.basis not in _PACK_REFERENCE_BASES or _SUM_OF_SINGLES.search(reference.before):
+        return False
+    return not (name and _BUY_AND_GET.search(name))
 
 
 def card_flags(card: HtmlElement, name: str | None) -> frozenset[str]:

@@ -10,7 +10,11 @@
    marker: on thegioididong it holds the price of *used* devices.
 3. *Card*: from a price element, climb while the parent holds at most one product name
    and at most one "card-like" child (see ``offers_context.Cards``).
-4. *Pairs*: see ``offers_pairing``.
+4. *Pairs*: see ``offers.pairing``; a struck price left alone in its card may still pair with the
+   one price of its section (``offers.sections``: page builders' text boxes).
+
+A price may be struck by the page's own stylesheet (``styles.struck_elements``): the caller
+passes those elements as ``struck``.
 """
 
 from __future__ import annotations
@@ -30,12 +34,15 @@ from detectors.page.offers.context import (
     Badge,
     Cards,
     Token,
+    is_bare_label,
     is_name_candidate,
     label_role,
     token_flags,
 )
-from detectors.page.offers.pairing import card_offers
+from detectors.page.offers.pairing import CardPrices, card_offers, pair_card
+from detectors.page.offers.sections import adopt_orphans
 from detectors.page.prices import MoneyMatch, find_money, may_hold_money, parse_percent
+from detectors.page.styles import BoxPositions
 from detectors.page.text import CssPaths, element_text, normalize_whitespace
 from detectors.types import Offer
 
@@ -73,12 +80,15 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _PRICE_FILTER = lx.compile_terms(lx.PRICE_FILTER_WORDS)
 
 
-def dom_offers(root: HtmlElement, css_paths: CssPaths | None = None) -> list[Offer]:
+def dom_offers(root: HtmlElement, css_paths: CssPaths | None = None,
+               struck: frozenset[HtmlElement] = frozenset(), positions: BoxPositions | None = None,
+               *, read_link_hosts: bool = True) -> list[Offer]:
     """Offers shown in the page body; ``root`` must have been through ``prepare_for_text``.
 
-    ``css_paths`` is the page's CSS path cache (see ``text.css_path``)."""
+    ``css_paths`` is the page's CSS path cache (see ``text.css_path``); ``struck`` the elements
+    the page's stylesheets strike through; ``positions`` where a page builder placed its boxes."""
     price_owners, percent_owners, name_candidates = _scan(root)
-    tokens = [token for el, order in price_owners for token in _price_tokens(el, order)]
+    tokens = [token for el, order in price_owners for token in _price_tokens(el, order, struck)]
     if not tokens:
         return []
     badges = [b for b in (_badge(el, order) for el, order in percent_owners) if b is not None]
@@ -88,10 +98,12 @@ def dom_offers(root: HtmlElement, css_paths: CssPaths | None = None) -> list[Off
         by_card.setdefault(cards.card_of(token.el), ([], []))[0].append(token)
     for badge in badges:
         by_card.setdefault(cards.card_of(badge.el), ([], []))[1].append(badge)
-    offers: list[Offer] = []
-    for card, (card_tokens, card_badges) in by_card.items():
-        offers.extend(card_offers(card, card_tokens, card_badges, cards.name_of(card), css_paths))
-    return offers
+    priced: list[CardPrices] = [
+        pair_card(card, card_tokens, card_badges, cards.name_of(card))
+        for card, (card_tokens, card_badges) in by_card.items()
+    ]
+    adopt_orphans(priced, positions)
+    return [offer for prices in priced for offer in card_offers(prices, css_paths, read_link_hosts)]
 
 
 # --- finding price elements ---------------------------------------------------------------
@@ -163,7 +175,7 @@ def _own_text(el: HtmlElement) -> str:
     return normalize_whitespace("".join(parts))
 
 
-def _price_tokens(el: HtmlElement, order: float) -> list[Token]:
+def _price_tokens(el: HtmlElement, order: float, struck: frozenset[HtmlElement]) -> list[Token]:
     source = _price_source(el)
     if source is None or _is_screen_reader_only(el):
         return []
@@ -171,7 +183,7 @@ def _price_tokens(el: HtmlElement, order: float) -> list[Token]:
     matches = find_money(text)
     if not matches and not _BARE_AMOUNT.match(text):
         return []  # most numbers on a page: dates, counts, specs
-    marker = _marker(token_el)
+    marker = _marker(token_el, struck)
     if marker is not None and marker[0] == NOT_A_PRICE:
         return []
     if not matches:
@@ -188,12 +200,12 @@ def _price_tokens(el: HtmlElement, order: float) -> list[Token]:
     for match in matches[:1] if is_range else matches:  # a range reads as its low end
         if not _is_money_here(match, text, marker):
             continue
-        label, after = _label_and_after(token_el, text, match)
+        label, after, before = _label_and_after(token_el, text, match)
         if _PRICE_FILTER.search(label):
             continue  # "Giá dưới 5 triệu": a link to a price range, not a price
         role, basis = _role(match, marker, label)
         flags = token_flags(label, after, match.amount) | ({"price_range"} if is_range else set())
-        tokens.append(Token(token_el, order, match, role, basis, frozenset(flags)))
+        tokens.append(Token(token_el, order, match, role, basis, frozenset(flags), before))
     return tokens
 
 
@@ -227,14 +239,14 @@ def _price_source(el: HtmlElement) -> tuple[HtmlElement, str] | None:
     return el, own
 
 
-def _marker(el: HtmlElement) -> tuple[str, str | None] | None:
-    """The role a tag, inline style or class gives to a price, from ``el`` up."""
+def _marker(el: HtmlElement, struck: frozenset[HtmlElement] = frozenset()) -> tuple[str, str | None] | None:
+    """The role a tag, inline style, stylesheet rule or class gives to a price, from ``el`` up."""
     node: HtmlElement | None = el
     seen_price_class = False
     for _ in range(MARKER_DEPTH):
         if node is None or node.tag in ("body", "html"):
             break
-        if node.tag in ("del", "s", "strike") or _LINE_THROUGH.search(node.get("style") or ""):
+        if node.tag in ("del", "s", "strike") or node in struck or _LINE_THROUGH.search(node.get("style") or ""):
             return REFERENCE, "struck"
         if node.tag == "ins":
             return CURRENT, "class"
@@ -278,33 +290,45 @@ def _role(
     return NEUTRAL, None
 
 
-def _label_and_after(el: HtmlElement, text: str, match: MoneyMatch) -> tuple[str, str]:
-    """Words just before the amount (inside the element, else just before it) and after it."""
+def _label_and_after(el: HtmlElement, text: str, match: MoneyMatch) -> tuple[str, str, str]:
+    """Words just before the amount (inside the element, else just before it), the text after
+    it, and the running text before it uncut ("Giá lẻ 3 hộp:", where the label is only "hộp:")."""
     label = text[: match.start].strip()
     after = text[match.end :].strip()
+    before = label
     if not label:
-        label = _text_before(el)
-    return label[-MAX_LABEL:], after[:MAX_LABEL]
+        before = _text_before(el)
+        label = _after_last_amount(before)
+    return label[-MAX_LABEL:], after[:MAX_LABEL], before[-2 * MAX_LABEL :]
 
 
 def _text_before(el: HtmlElement) -> str:
-    """The label just before ``el``: running text it sits in ("Giá online:<span>…",
-    "… TRỊ GIÁ <b>…"), or a separate element only when it reads "Label:" — a sibling
-    "Trả góp 0%" badge says nothing about the price next to it."""
+    """The text just before ``el``: running text it sits in ("Giá online:<span>…", "… TRỊ GIÁ
+    <b>…", "Trị giá<br><b>…"), or a separate element only when it reads "Label:" or is nothing but
+    a price label ("Tiết kiệm", "Giá gốc") — a sibling "Trả góp 0%" badge says nothing about the
+    price next to it."""
     node = el
     for _ in range(3):
-        previous, parent = node.getprevious(), node.getparent()
+        previous, parent = _previous_skipping_breaks(node), node.getparent()
         if previous is not None and normalize_whitespace(previous.tail or ""):
-            return _after_last_amount(previous.tail or "")
+            return normalize_whitespace(previous.tail or "")
         if previous is not None:
-            text = _after_last_amount("".join(previous.itertext()))
-            return text if text.endswith(":") else ""
+            text = normalize_whitespace("".join(previous.itertext()))
+            return text if text.endswith(":") or is_bare_label(text) else ""
         if parent is None:
             return ""
         if normalize_whitespace(parent.text or ""):
-            return _after_last_amount(parent.text or "")
+            return normalize_whitespace(parent.text or "")
         node = parent
     return ""
+
+
+def _previous_skipping_breaks(node: HtmlElement) -> HtmlElement | None:
+    """The previous sibling, looking through line breaks that carry no text ("Trị giá<br><b>…")."""
+    previous = node.getprevious()
+    while previous is not None and previous.tag in ("br", "wbr") and not normalize_whitespace(previous.tail or ""):
+        previous = previous.getprevious()
+    return previous
 
 
 def _after_last_amount(raw: str) -> str:

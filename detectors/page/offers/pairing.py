@@ -5,36 +5,65 @@ explicitly marked sale price is its reference only when it is higher (themes tha
 the original price in ``.price``, next to ``.price-drop``). Two adjacent unmarked prices
 are ambiguous and skipped; so are prices whose trap flags differ (an instalment next to
 a price, a gift next to a product). Each discount badge goes to the nearest offer.
+
+A reference price left alone in its card (an *orphan*) may still belong to a price of another
+card: page builders put every text box in a card of its own (``offers.sections``).
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass, field
+
 from lxml.html import HtmlElement
 
-from detectors.page.offers.context import AMOUNT_OFF, CURRENT, NEUTRAL, REFERENCE, Badge, Token, card_flags
+from detectors.page.offers.context import (
+    AMOUNT_OFF, CURRENT, NEUTRAL, REFERENCE, Badge, Token, card_flags, is_own_pack_price,
+)
+from detectors.page.publisher import link_hosts
 from detectors.page.text import CssPaths, css_path, element_text
 from detectors.types import Offer
 
 SNIPPET_CHARS = 300
 
 
-def card_offers(
-    card: HtmlElement,
-    tokens: list[Token],
-    badges: list[Badge],
-    name: str | None,
-    css_paths: CssPaths | None,
-) -> list[Offer]:
+@dataclass
+class Pair:
+    """A price and, when one was found, the price it is compared against."""
+
+    current: Token
+    reference: Token | None
+    paired_by: str | None = None  # "card" | "section"
+
+
+@dataclass
+class CardPrices:
+    """The prices of one card: paired, and the references nothing in the card pairs with."""
+
+    card: HtmlElement
+    name: str | None
+    flags: frozenset[str]
+    pairs: list[Pair]
+    orphans: list[Token]
+    badges: list[Badge] = field(default_factory=list)
+    amounts_off: list[Token] = field(default_factory=list)
+
+    @functools.cached_property
+    def link_hosts(self) -> tuple[str, ...]:
+        return link_hosts(str(h) for h in self.card.xpath("descendant-or-self::a/@href"))
+
+
+def pair_card(card: HtmlElement, tokens: list[Token], badges: list[Badge], name: str | None) -> CardPrices:
     tokens.sort(key=lambda t: t.order)
     amounts_off = [t for t in tokens if t.role == AMOUNT_OFF]
-    sequence = _collapse([t for t in tokens if t.role != AMOUNT_OFF])
-    flags = card_flags(card, name)
-    pairs = _pairs(sequence)
-    badge_of = _assign_badges(badges, pairs)
-    return [
-        _offer(card, current, reference, badge_of.get(index), amounts_off, name, flags, css_paths)
-        for index, (current, reference) in enumerate(pairs)
-    ]
+    pairs, orphans = _pairs(_collapse([t for t in tokens if t.role != AMOUNT_OFF]))
+    return CardPrices(card, name, card_flags(card, name), pairs, orphans, badges, amounts_off)
+
+
+def card_offers(prices: CardPrices, css_paths: CssPaths | None, read_link_hosts: bool = True) -> list[Offer]:
+    badge_of = _assign_badges(prices.badges, prices.pairs)
+    return [_offer(prices, pair, badge_of.get(index), css_paths, read_link_hosts)
+            for index, pair in enumerate(prices.pairs)]
 
 
 def _collapse(tokens: list[Token]) -> list[Token]:
@@ -47,28 +76,31 @@ def _collapse(tokens: list[Token]) -> list[Token]:
     return kept
 
 
-def _pairs(sequence: list[Token]) -> list[tuple[Token, Token | None]]:
-    """(current, reference or None) in document order; lone references and ambiguity dropped."""
-    pairs: list[tuple[Token, Token | None]] = []
+def _pairs(sequence: list[Token]) -> tuple[list[Pair], list[Token]]:
+    """Pairs in document order, and the references left alone; ambiguity dropped."""
+    pairs: list[Pair] = []
+    orphans: list[Token] = []
     i = 0
     while i < len(sequence):
         a = sequence[i]
         b = sequence[i + 1] if i + 1 < len(sequence) else None
         paired = _pair(a, b) if b is not None else None
         if paired is not None:
-            pairs.append(paired)
+            pairs.append(Pair(*paired, paired_by="card"))
             i += 2
         elif a.role == NEUTRAL and b is not None and b.role == NEUTRAL and a.flags == b.flags:
             i += 2  # two unmarked prices side by side: which one is struck is in the CSS
         else:
             if a.role in (CURRENT, NEUTRAL):
-                pairs.append((a, None))
+                pairs.append(Pair(a, None))
+            elif a.role == REFERENCE:
+                orphans.append(a)
             i += 1
-    return [(c, r) for c, r in pairs if _currency(c, r) is not None]
+    return [p for p in pairs if currency_of(p.current, p.reference) is not None], orphans
 
 
 def _pair(a: Token, b: Token) -> tuple[Token, Token] | None:
-    if a.flags != b.flags or _currency(a, b) is None:
+    if a.flags != b.flags or currency_of(a, b) is None:
         return None  # an instalment next to a price, a gift next to a product: not a pair
     roles = {a.role, b.role}
     by_role = {a.role: a, b.role: b}
@@ -85,15 +117,15 @@ def _pair(a: Token, b: Token) -> tuple[Token, Token] | None:
 
 
 def _as_inferred_reference(token: Token) -> Token:
-    return Token(token.el, token.order, token.money, REFERENCE, "inferred", token.flags)
+    return Token(token.el, token.order, token.money, REFERENCE, "inferred", token.flags, token.before)
 
 
-def _currency(a: Token, b: Token | None) -> str | None:
+def currency_of(a: Token, b: Token | None) -> str | None:
     currencies = {t.money.currency for t in (a, b) if t is not None} - {None}
     return currencies.pop() if len(currencies) == 1 else None
 
 
-def _assign_badges(badges: list[Badge], pairs: list[tuple[Token, Token | None]]) -> dict[int, Badge]:
+def _assign_badges(badges: list[Badge], pairs: list[Pair]) -> dict[int, Badge]:
     """Each badge goes to the offer nearest to it in the card: one "-42%" is one statement."""
     assigned: dict[int, Badge] = {}
     if not pairs:
@@ -106,31 +138,27 @@ def _assign_badges(badges: list[Badge], pairs: list[tuple[Token, Token | None]])
     return assigned
 
 
-def _distance(badge: Badge, pair: tuple[Token, Token | None]) -> float:
-    return min(abs(badge.order - token.order) for token in pair if token is not None)
+def _distance(badge: Badge, pair: Pair) -> float:
+    return min(abs(badge.order - token.order) for token in (pair.current, pair.reference) if token is not None)
 
 
-def _offer(
-    card: HtmlElement,
-    current: Token,
-    reference: Token | None,
-    badge: Badge | None,
-    amounts_off: list[Token],
-    name: str | None,
-    flags: frozenset[str],
-    css_paths: CssPaths | None,
-) -> Offer:
-    block = _evidence_block(card, [current.el] + ([reference.el] if reference else []))
+def _offer(prices: CardPrices, pair: Pair, badge: Badge | None, css_paths: CssPaths | None,
+           read_link_hosts: bool) -> Offer:
+    current, reference, name = pair.current, pair.reference, prices.name
+    block = _evidence_block(prices.card, [current.el] + ([reference.el] if reference else []))
     snippet = element_text(block)
     if name and name not in snippet:
         snippet = f"{name} — {snippet}"
-    plain_amounts_off = [t.money.text for t in amounts_off if not t.flags]  # not a voucher's "giảm 50K"
+    plain_amounts_off = [t.money.text for t in prices.amounts_off if not t.flags]  # not a voucher's "giảm 50K"
     discount_text = badge.percent.text if badge else next(iter(plain_amounts_off), None)
+    flags = prices.flags
+    if "combo" in flags and reference is not None and is_own_pack_price(name, reference):
+        flags = flags - {"combo"}  # a pack tier with its own pre-promotion price is a sale like any other
     return Offer(
         name=name,
         price=current.money.amount,
         reference_price=reference.money.amount if reference else None,
-        currency=_currency(current, reference),
+        currency=currency_of(current, reference),
         source="dom",
         snippet=snippet[:SNIPPET_CHARS],
         css_path=css_path(block, css_paths),
@@ -141,6 +169,9 @@ def _offer(
         reference_price_text=reference.money.text if reference else None,
         reference_basis=reference.basis if reference else None,
         stated_discount_up_to=badge.percent.up_to if badge else False,
+        paired_by=pair.paired_by if reference else None,
+        # Only an offer a rule could flag needs to say where it leads (``page.publisher``'s hubs).
+        link_hosts=prices.link_hosts if read_link_hosts and (reference is not None or badge is not None) else (),
     )
 
 
