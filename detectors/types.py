@@ -127,6 +127,8 @@ class Page:
     # What was repaired to read the page (a mis-declared or mixed encoding, double-encoded text),
     # in words; None when the page read cleanly. Findings on a repaired page carry it as evidence.
     encoding_repair: str | None = None
+    # What the parser had to leave out (elements nested beyond its depth limit), in words; None if nothing.
+    parse_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -113,14 +113,22 @@ class CssPaths:
 
     def __call__(self, el: HtmlElement) -> str:
         path = self._paths.get(el)
-        if path is None:
-            parent = el.getparent()
-            if parent is None or not is_element(parent):
-                path = _css_step(el)
+        if path is not None:
+            return path
+        # Up to the nearest ancestor already known (or the root), then down: iterative, since a hostile
+        # page may nest elements deeper than Python's recursion limit.
+        chain = [el]
+        parent = el.getparent()
+        while parent is not None and is_element(parent) and parent not in self._paths:
+            chain.append(parent)
+            parent = parent.getparent()
+        for node in reversed(chain):
+            up = node.getparent()
+            if up is None or not is_element(up):
+                self._paths[node] = _css_step(node)
             else:
-                path = f"{self(parent)} > {self._step(el, parent)}"
-            self._paths[el] = path
-        return path
+                self._paths[node] = f"{self._paths[up]} > {self._step(node, up)}"
+        return self._paths[el]
 
     def _step(self, el: HtmlElement, parent: HtmlElement) -> str:
         if el not in self._positions:
