@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from detectors.grouping import group_crowds
 from detectors.rulebook import Rulebook, default_rulebook
 from detectors.rules.banned import check_banned_goods
 from detectors.rules.base import Check, RuleRun
@@ -68,7 +69,8 @@ def run_checks(page: Page, run: RuleRun) -> list[Finding]:
     for check in checks:
         for finding in check(page, run):
             seen.setdefault((finding.rule, finding.subject), finding)
-    findings = sorted(seen.values(), key=lambda f: f.rule)
+    # A page with hundreds of findings of a rule (a listing of "-70 %" products) gets one per section.
+    findings = sorted(group_crowds(seen.values()), key=lambda f: f.rule)
     if page.encoding_repair:
         # A reviewer must know the text quoted was repaired before it was read.
         findings = [dataclasses.replace(f, evidence={**f.evidence, "encoding_repair": page.encoding_repair})

@@ -35,7 +35,7 @@ class Judgement:
     rules_version: str
     status: str  # JUDGED | NOT_HTML | NOT_JUDGED
     findings: tuple[Finding, ...] = ()
-    note: str | None = None  # why the page was not judged
+    note: str | None = None  # why the page was not judged, or what was left out of a page judged
     needs_rendering: bool = False  # a browser may show more (detectors.page.needs_rendering)
     record_links: tuple[PortalLink, ...] = ()  # the page's links to portal records, for the crawler to resolve
 
@@ -58,8 +58,8 @@ def judge_page(content: bytes | str, url: str, context: Context, *, rulebook: Ru
     try:
         page = parse_page(content, url, encoding=encoding)
         findings = tuple(detect(page, context, rulebook=rulebook))
-        return Judgement(url, context.on, version, JUDGED, findings, needs_rendering=needs_rendering(page),
-                         record_links=tuple(portal_links(page))), page
+        return Judgement(url, context.on, version, JUDGED, findings, note=page.parse_note,
+                         needs_rendering=needs_rendering(page), record_links=tuple(portal_links(page))), page
     except (RecursionError, MemoryError, ValueError, TypeError, LookupError, ArithmeticError) as exc:
         # Hostile or broken markup that beat a parser or a rule: recorded, never raised.
         logger.warning("Could not judge %s: %s: %s", url, type(exc).__name__, exc)

@@ -82,6 +82,9 @@ class Offer:
     # StrikethroughPrice/ListPrice, OpenGraph sale vs regular price).
     reference_basis: str | None = None
     stated_discount_up_to: bool = False  # the stated discount is a ceiling ("giảm đến 70%")
+    # The offer's block as the page's text has it, verbatim (``snippet`` is spaced for reading and
+    # matching, and may carry the product's name): what a finding quotes as evidence.
+    quote: str | None = None
     # How the reference price was matched to this price: "card" (in the same product card) or
     # "section" (text boxes of a page builder, matched by the section they share); None without one.
     paired_by: str | None = None
@@ -127,6 +130,8 @@ class Page:
     # What was repaired to read the page (a mis-declared or mixed encoding, double-encoded text),
     # in words; None when the page read cleanly. Findings on a repaired page carry it as evidence.
     encoding_repair: str | None = None
+    # What the parser had to leave out (elements nested beyond its depth limit), in words; None if nothing.
+    parse_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -240,44 +240,53 @@ def _tag(el: object) -> str:
     return tag if isinstance(tag, str) else ""
 
 
-def _walk(el: lxml.html.HtmlElement, out: list[Block], paths: CssPaths, *, in_nav: bool) -> None:
-    tag = _tag(el)
-    if not tag or tag in SKIP_TAGS or is_hidden(el):
-        return
-    nav = in_nav or tag in NAV_TAGS
-    text = normalize_whitespace("".join(_inline_parts(el)))
-    if text:
-        out.append(Block(text, el, nav, tag, len(out), paths))
-    for child in el:
-        child_tag = _tag(child)
-        if child_tag and child_tag not in INLINE_TAGS:
-            _walk(child, out, paths, in_nav=nav)
-        elif child_tag:
-            _walk_inline(child, out, paths, in_nav=nav or child_tag == "a")
-
-
-def _walk_inline(el: lxml.html.HtmlElement, out: list[Block], paths: CssPaths, *, in_nav: bool) -> None:
-    # Inline elements are part of their parent's text; only block children inside them
-    # (a <div> inside an <a>, common in product cards) make blocks of their own.
-    for child in el:
-        child_tag = _tag(child)
-        if not child_tag or child_tag in SKIP_TAGS:
-            continue
-        if child_tag in INLINE_TAGS:
-            _walk_inline(child, out, paths, in_nav=in_nav or child_tag == "a")
-        else:
-            _walk(child, out, paths, in_nav=in_nav)
+def _walk(root: lxml.html.HtmlElement, out: list[Block], paths: CssPaths, *, in_nav: bool) -> None:
+    """The blocks under ``root`` in document order. Iterative: a hostile page may nest thousands of
+    elements, deeper than Python's recursion limit."""
+    stack: list[tuple[lxml.html.HtmlElement, bool, bool]] = [(root, in_nav, False)]  # (element, in nav, inline)
+    while stack:
+        el, nav, inline = stack.pop()
+        if not inline:
+            tag = _tag(el)
+            if not tag or tag in SKIP_TAGS or is_hidden(el):
+                continue
+            nav = nav or tag in NAV_TAGS
+            text = normalize_whitespace("".join(_inline_parts(el)))
+            if text:
+                out.append(Block(text, el, nav, tag, len(out), paths))
+        # An inline element's text is its parent's; only block children inside it (a <div> inside an
+        # <a>, common in product cards) make blocks of their own.
+        children = []
+        for child in el:
+            child_tag = _tag(child)
+            if not child_tag or (inline and child_tag in SKIP_TAGS):
+                continue
+            if child_tag in INLINE_TAGS:
+                children.append((child, nav or child_tag == "a", True))
+            else:
+                children.append((child, nav, False))
+        stack.extend(reversed(children))
 
 
 def _inline_parts(el: lxml.html.HtmlElement) -> list[str]:
+    """The text pieces of ``el`` and its visible inline descendants, a space where a block child or a
+    comment breaks the run. Iterative, for the same reason as ``_walk``."""
     parts = [el.text or ""]
-    for child in el:
+    levels = [iter(el)]
+    closing: list[tuple[str, str]] = []  # for each inline element entered: (what follows it, its tail)
+    while levels:
+        child = next(levels[-1], None)
+        if child is None:
+            levels.pop()
+            if closing:
+                parts.extend(closing.pop())
+            continue
         child_tag = _tag(child)
         if child_tag in INLINE_TAGS and not is_hidden(child):
-            parts.extend(_inline_parts(child))
-            if child_tag == "br":
-                parts.append(" ")
+            parts.append(child.text or "")
+            levels.append(iter(child))
+            closing.append((" " if child_tag == "br" else "", child.tail or ""))
         else:
             parts.append(" ")  # a block child or a comment ends the run of words
-        parts.append(child.tail or "")
+            parts.append(child.tail or "")
     return parts

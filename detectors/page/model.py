@@ -63,7 +63,7 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
     charset the HTTP response declared, if any."""
     decoded = decode_document(html, encoding)
     text_html = decoded.text
-    root = _document(text_html)
+    root, parse_note = _document(text_html)
     base = _base_url(root, url)
     structured = read_structured_data(root, base)
     title = normalize_whitespace(root.findtext(".//title") or "")
@@ -118,6 +118,7 @@ def parse_page(html: str | bytes, url: str, *, encoding: str | None = None) -> P
         badge_marks=badge_marks,
         document=document,
         encoding_repair=decoded.repair,
+        parse_note=parse_note,
     )
 
 
@@ -156,16 +157,22 @@ def charset_of(content_type: str | None) -> str | None:
 
 
 
-def _document(text: str) -> HtmlElement:
+def _document(text: str) -> tuple[HtmlElement, str | None]:
+    """The parsed document, and what the parser had to leave out, if anything."""
     text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses str input that declares one
     text = _CONTROL_CHARACTERS.sub("", text)  # and text nodes it cannot write back
     if not text.strip():
         text = "<html><body></body></html>"
+    # huge_tree: libxml2 otherwise stops the tree at 256 levels, and a product wrapped in 300 divs
+    # (shown by every browser) would be invisible to the rules; with it the limit is 2,048.
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        return lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         logger.debug("unparseable document, treated as empty", exc_info=True)
-        return lxml.html.document_fromstring("<html><body></body></html>")
+        return lxml.html.document_fromstring("<html><body></body></html>"), "the markup could not be parsed"
+    cut = any("Excessive depth" in str(entry.message) for entry in parser.error_log)
+    return root, ("elements nested deeper than 2,048 levels were left out" if cut else None)
 
 
 def _base_url(root: HtmlElement, url: str) -> str:
@@ -204,13 +211,30 @@ def read_json_ld(root: HtmlElement) -> list[Any]:
     return items
 
 
+MAX_JSON_DEPTH = 64  # real structured data nests a few levels; deeper is a bomb aimed at the readers
+
+
 def _load_json(text: str) -> Any:
     for candidate in (text, _COMMENT_LINES.sub("", text)):
         try:
-            return json.loads(candidate, strict=False)
+            data = json.loads(candidate, strict=False)
+        except RecursionError:
+            return None  # nested deeper than the decoder goes: left out, the rest of the page still read
         except ValueError:
             continue
+        return data if _depth_within(data, MAX_JSON_DEPTH) else None
     return None
+
+
+def _depth_within(data: Any, limit: int) -> bool:
+    """Whether ``data`` nests no deeper than ``limit`` (counted without recursion)."""
+    level = [data]
+    for _ in range(limit + 1):
+        level = [child for node in level
+                 for child in (node.values() if isinstance(node, dict) else node if isinstance(node, list) else ())]
+        if not level:
+            return True
+    return False
 
 
 # --- links and images ---------------------------------------------------------------------

@@ -25,6 +25,9 @@ INLINE_TAGS = frozenset(
     }
 )
 
+# The space ``prepare_for_text`` puts between blocks: white space to every reader (``str.split``), yet
+# told apart from the page's own spaces when a quote must be exact (``source_text``).
+SPACED = "\u2029"
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CSS_IDENT_UNSAFE = re.compile(r"([^\w-])")
@@ -81,15 +84,21 @@ def prepare_for_text(root: HtmlElement) -> None:
         # Indented markup already has the space: only write when it is missing.
         text, tail = el.text, el.tail
         if not text or not text[0].isspace():
-            el.text = " " + text if text else " "
+            el.text = SPACED + text if text else SPACED
         if not tail or not tail[0].isspace():
-            el.tail = " " + tail if tail else " "
+            el.tail = SPACED + tail if tail else SPACED
 
 
 def _empty(el: HtmlElement) -> None:
     for child in list(el):
         el.remove(child)
     el.text = None
+
+
+def source_text(el: HtmlElement) -> str:
+    """The text inside ``el`` as the page's own markup joins it (no space where ``prepare_for_text``
+    spaced two blocks apart): a quote a reviewer finds verbatim in the page's text."""
+    return normalize_whitespace("".join(el.itertext()).replace(SPACED, ""))
 
 
 def element_text(el: HtmlElement) -> str:
@@ -113,14 +122,22 @@ class CssPaths:
 
     def __call__(self, el: HtmlElement) -> str:
         path = self._paths.get(el)
-        if path is None:
-            parent = el.getparent()
-            if parent is None or not is_element(parent):
-                path = _css_step(el)
+        if path is not None:
+            return path
+        # Up to the nearest ancestor already known (or the root), then down: iterative, since a hostile
+        # page may nest elements deeper than Python's recursion limit.
+        chain = [el]
+        parent = el.getparent()
+        while parent is not None and is_element(parent) and parent not in self._paths:
+            chain.append(parent)
+            parent = parent.getparent()
+        for node in reversed(chain):
+            up = node.getparent()
+            if up is None or not is_element(up):
+                self._paths[node] = _css_step(node)
             else:
-                path = f"{self(parent)} > {self._step(el, parent)}"
-            self._paths[el] = path
-        return path
+                self._paths[node] = f"{self._paths[up]} > {self._step(node, up)}"
+        return self._paths[el]
 
     def _step(self, el: HtmlElement, parent: HtmlElement) -> str:
         if el not in self._positions:

@@ -133,8 +133,8 @@ def _offer_findings(rule: Rule, offer: Offer, limits: Limits) -> list[Finding]:
         how = "offered for sale (e-cigarettes / heated tobacco may not be traded at all)"
     values = {"name": offer.name, "price": _s(offer.price), "reference_price": _s(offer.reference_price)}
     return [
-        _finding(rule, limits, m, GIVEN if "gift" in offer.context_flags else _role(text, m), how, offer.snippet,
-                 offer.css_path, offer_subject(offer.name, offer.price, m.category), values)
+        _finding(rule, limits, m, GIVEN if "gift" in offer.context_flags else _role(text, m), how,
+                 offer.quote or offer.snippet, offer.css_path, offer_subject(offer.name, offer.price, m.category), values)
         for m in matches
     ]
 

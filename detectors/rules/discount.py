@@ -158,7 +158,7 @@ def _discount_finding(rule: Rule, run: RuleRun, offer: Offer, measured: _Measure
         message=f"{offer.name or 'Offer'}: {what}, above the {cap * _HUNDRED:.0f} % cap; "
         f"{run.context.on:%d/%m/%Y} is not in any concentrated-promotion window of the calendar.",
         evidence={
-            "snippet": offer.snippet,
+            "snippet": offer.quote or offer.snippet,  # verbatim from the page's text
             "css_path": offer.css_path,
             "name": offer.name,
             "price": str(offer.price),

@@ -21,7 +21,7 @@ from detectors.page.offers.context import (
     AMOUNT_OFF, CURRENT, NEUTRAL, REFERENCE, Badge, Token, card_flags, is_own_pack_price,
 )
 from detectors.page.publisher import link_hosts
-from detectors.page.text import CssPaths, css_path, element_text
+from detectors.page.text import CssPaths, css_path, element_text, source_text
 from detectors.types import Offer
 
 SNIPPET_CHARS = 300
@@ -146,6 +146,7 @@ def _offer(prices: CardPrices, pair: Pair, badge: Badge | None, css_paths: CssPa
            read_link_hosts: bool) -> Offer:
     current, reference, name = pair.current, pair.reference, prices.name
     block = _evidence_block(prices.card, [current.el] + ([reference.el] if reference else []))
+    quote = source_text(block)
     snippet = element_text(block)
     if name and name not in snippet:
         snippet = f"{name} — {snippet}"
@@ -161,6 +162,7 @@ def _offer(prices: CardPrices, pair: Pair, badge: Badge | None, css_paths: CssPa
         currency=currency_of(current, reference),
         source="dom",
         snippet=snippet[:SNIPPET_CHARS],
+        quote=quote[:SNIPPET_CHARS],
         css_path=css_path(block, css_paths),
         discount_text=discount_text,
         stated_discount_percent=badge.percent.value if badge else None,
