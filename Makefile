@@ -7,8 +7,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bootstrap browser clean bench
 
+# The demo keeps its data in ./var, apart from the per-user data dir that other commands use.
 demo: bootstrap
-	$(BIN)/ecwatch demo
+	ECWATCH_DATA_DIR=$(CURDIR)/var $(BIN)/ecwatch demo
 
 test: bootstrap
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -12,24 +12,28 @@ from crawler.config import ConfigError
 from crawler.netpolicy import HostMapError
 from crawler.run import CrawlJob, ResumeError, RunOutcome, UnknownSpider, resume_job, run_crawls
 from crawler.seeds import SeedError
+from storage.config import DataDirError
 
 from .common import CONTEXT_SETTINGS, err_console, open_database, storage_config, user_errors
 from .summary import print_run_summary
+
+# Mistakes in what the user gave, found before anything starts: one line, exit status 2.
+CRAWL_INPUT_ERRORS = (SeedError, ConfigError, HostMapError, UnknownSpider, DataDirError, ResumeError)
 
 
 def crawl_now(jobs: list[CrawlJob], overrides: dict[str, Any], trigger: str = "adhoc") -> list[RunOutcome]:
     """Run the crawls in this process and print each one's summary."""
     open_database().dispose()
-    hint = missing_browser_hint()
-    if hint:
-        err_console.print(hint, markup=False)  # the crawl's log goes to a file; this belongs on screen
-    try:
-        outcomes = run_crawls(jobs, overrides, storage_config(), trigger=trigger)
-    except UnknownSpider as exc:
-        raise click.UsageError(str(exc)) from None
+    outcomes = run_crawls(jobs, overrides, storage_config(), trigger=trigger, on_start=_browser_hint)
     for outcome in outcomes:
         print_run_summary(outcome.run_id)
     return outcomes
+
+
+def _browser_hint() -> None:
+    hint = missing_browser_hint()
+    if hint:
+        err_console.print(hint, markup=False)  # the crawl's log goes to a file; this belongs on screen
 
 
 def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -37,7 +41,7 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="-s")
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="'-s'")
         overrides[name.strip()] = value
     return overrides
 
@@ -52,12 +56,16 @@ def parse_setting_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("-a", "spider_args", multiple=True, metavar="NAME=VALUE", help="A spider argument (repeatable).")
 @click.option("-s", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a crawler setting, as 'scrapy crawl -s' does (repeatable).")
-@user_errors(SeedError, ConfigError, HostMapError, ResumeError)
+@user_errors(*CRAWL_INPUT_ERRORS)
 def crawl(spider: str | None, resume: int | None, urls: tuple[str, ...], seeds: Path | None,
           spider_args: tuple[str, ...], settings: tuple[str, ...]) -> None:
     """Run SPIDER now and store every page, its evidence and findings.
 
-    Progress (pages, pages/s, queue) goes to stderr; the full log to the data dir.
+    Progress (pages, pages/s, queue) goes to stderr; the full log to the data dir. A crawl in
+    which no page could be fetched is 'failed' with each seed's reason (DNS, refused, TLS,
+    timeout, robots, HTTP status) and exits 1; one where only some requests failed is 'finished
+    with errors' and lists the reasons by count. Bad input (no seeds, an unknown spider or
+    setting, a bad value) is one line and exit status 2. 'ecwatch spiders' lists the spiders.
 
     The ads spider takes a CSV of ad links (ad_id, source, url, first_seen) as --seeds FILE.
 

@@ -12,8 +12,6 @@ from typing import IO, Any, Iterator
 from zoneinfo import ZoneInfo
 
 import click
-from rich.markup import escape
-from rich.table import Table
 
 from detectors import (
     Explanation,
@@ -30,8 +28,10 @@ from detectors.types import Finding
 from storage.judge import Judge, PageToJudge
 from storage.repository import StoredRegistry
 
-from .common import CONTEXT_SETTINGS, console, database_session, user_errors
+from .common import CONTEXT_SETTINGS, InputError, console, database_session, runtime_errors, user_errors
 from .explain import explanation_lines
+from .i18n import title_of, tr
+from .output import Column, emit, printable, say
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -46,7 +46,7 @@ def load_registry(registry_csv: Path | None) -> InMemoryRegistry:
         try:
             text = registry_csv.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            raise click.ClickException(f"--registry: cannot read {registry_csv}: {exc}") from None
+            raise InputError(f"--registry: cannot read {registry_csv}: {exc}") from None
         return InMemoryRegistry(read_registry_csv(text))
     with database_session() as session:
         return InMemoryRegistry(StoredRegistry(session).all_records())
@@ -148,19 +148,23 @@ def run_batch(batch_file: Path, registry: InMemoryRegistry, default_on: date, ou
     return cases, errors
 
 
+DETECT_COLUMNS = [
+    Column("rule", "rule"), Column("severity", "severity"),
+    Column("title", "title", wrap=True), Column("message", "message", wrap=True),
+    Column("snippet", "evidence", wrap=True), Column("legal_basis", "legal basis", wrap=True),
+]
+
+
 def print_findings_table(url: str, findings: list[Finding]) -> None:
+    """The findings as a table; page text is shown as text (never markup) with control characters visible."""
     if not findings:
-        console.print(f"No findings for {url}", markup=False)
+        say(tr("No findings for {url}", url=printable(url)))
         return
-    table = Table(title=escape(f"Findings for {url}"), show_lines=True)
-    for column in ("rule", "severity", "message", "evidence", "legal basis"):
-        table.add_column(column, overflow="fold")
-    for finding in findings:
-        evidence = str(finding.evidence.get("snippet", ""))[:200]
-        basis = finding.legal_basis + (f"\n(uncertain: {finding.uncertain})" if finding.uncertain else "")
-        # Messages and snippets quote the page: never markup.
-        table.add_row(*(escape(cell) for cell in (finding.rule, finding.severity.value, finding.message, evidence, basis)))
-    console.print(table)
+    rows = [{"rule": f.rule, "severity": f.severity.value, "title": title_of(f.title_vi, f.title),
+             "message": f.message, "snippet": str(f.evidence.get("snippet", ""))[:200],
+             "legal_basis": f.legal_basis + (" (" + tr("uncertain: {why}", why=f.uncertain) + ")" if f.uncertain else "")}
+            for f in findings]
+    emit(rows, DETECT_COLUMNS, "table", title=tr("Findings for {url}", url=printable(url)))
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
@@ -177,7 +181,8 @@ def print_findings_table(url: str, findings: list[Finding]) -> None:
 @click.option("--explain", "with_explanation", is_flag=True,
               help="Also say why: signals and their reasons, every offer and badge candidate read, and for "
                    "each rule why it fired or stayed silent (an 'explanation' key in json/jsonl).")
-@user_errors(RegistryFileError, RulebookError, NotJudged)
+@user_errors(RegistryFileError, RulebookError)
+@runtime_errors(NotJudged)
 def detect_command(page: Path | None, url: str | None, batch_file: Path | None, on: datetime | None,
                    registry_csv: Path | None, output_format: str | None, with_explanation: bool) -> None:
     """Run the detectors on a saved page (or a batch of them) and print the findings.
@@ -213,9 +218,9 @@ def detect_command(page: Path | None, url: str | None, batch_file: Path | None, 
         else:
             findings = detect_file(page, url, judged_on, registry, rulebook)
     except FileNotFoundError:
-        raise click.ClickException(f"page not found: {page}") from None
+        raise InputError(f"page not found: {page}") from None
     except OSError as exc:
-        raise click.ClickException(f"cannot read page {page}: {exc}") from None
+        raise InputError(f"cannot read page {page}: {exc.strerror or exc}") from None
     if output_format == "json":
         document: dict[str, Any] = {"url": url, "findings": findings_json(findings)}
         if expl is not None:

@@ -13,11 +13,16 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from storage.bundles import EmptySelectionError, EvidenceFileError, export_bundle, verify_bundle
 from storage.exports import FORMATS, OutputError, UnknownFindingsError, export_findings, parse_since
+from storage.config import DataDirError
 from storage.keys import SigningKeyError, init_keys, load_public_key, load_signing_key
 from storage.repository import FindingFilter
 
-from .common import CONTEXT_SETTINGS, console, database_session, err_console, storage_config, user_errors
+from .common import (CONTEXT_SETTINGS, InputError, console, database_label, database_session, err_console,
+                     runtime_errors, storage_config, user_errors)
 from .findings import STATUSES
+from .i18n import tr
+from .lookups import resolve_rule, resolve_site
+from .output import notice
 
 OUTPUT_HINT = "'-o' / '--output'"
 
@@ -35,8 +40,8 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--status, --rule, --site, --since: the same filter as ``ecwatch findings``."""
     for option in reversed((
         click.option("--status", type=click.Choice(STATUSES), help="Only findings in this review status."),
-        click.option("--rule", help="Only this rule id, e.g. PROMO-DISC-50."),
-        click.option("--site", help="Only this registrable domain, e.g. shop.example.vn."),
+        click.option("--rule", help="Only this rule id, e.g. PROMO-DISC-50 (any case)."),
+        click.option("--site", help="Only this site: a registrable domain such as shop.example.vn (or a URL of it)."),
         click.option("--since", callback=_since, metavar="DATE",
                      help="Only findings first observed on or after DATE (YYYY-MM-DD, Asia/Ho_Chi_Minh)."),
     )):
@@ -107,10 +112,13 @@ def export_findings_command(status: str | None, rule: str | None, site: str | No
         ecwatch export findings --rule PROMO-DISC-50 --format jsonl -o promo.jsonl
     """
     config = storage_config()
-    flt = FindingFilter(rule=rule, site=site, status=status, since=since)
-    with database_session(config) as session, row_progress(progress, "Exporting findings") as on_row:
-        result = export_findings(session, flt, output, data_dir=config.data_dir, fmt=fmt, on_row=on_row)
-    err_console.print(f"Wrote {result.rows} findings to {result.path}", markup=False)
+    with database_session(config) as session:
+        flt = FindingFilter(rule=resolve_rule(rule, session), site=resolve_site(site, session), status=status,
+                            since=since)
+        with row_progress(progress, tr("Exporting findings")) as on_row:
+            result = export_findings(session, flt, output, data_dir=config.data_dir, fmt=fmt, on_row=on_row)
+    notice(tr("Wrote {rows} findings to {path} (database {db})", rows=result.rows, path=result.path,
+              db=database_label(config)))
 
 
 @export.command("bundle", context_settings=CONTEXT_SETTINGS)
@@ -119,7 +127,7 @@ def export_findings_command(status: str | None, rule: str | None, site: str | No
 @filter_options
 @output_option
 @_output_errors
-@user_errors(SigningKeyError, EvidenceFileError, EmptySelectionError)
+@runtime_errors(SigningKeyError, EvidenceFileError, EmptySelectionError)
 def export_bundle_command(finding_ids: tuple[int, ...], status: str | None, rule: str | None, site: str | None,
                           since: datetime | None, output: Path, progress: bool | None) -> None:
     """Write a signed zip: the findings CSV, all their evidence files, a manifest and its signature.
@@ -139,11 +147,14 @@ def export_bundle_command(finding_ids: tuple[int, ...], status: str | None, rule
         raise click.UsageError("choose the findings: --finding ID (repeatable), or a filter such as --status confirmed")
     config = storage_config()
     key = load_signing_key(config.data_dir)
-    flt = FindingFilter(ids=tuple(sorted(set(finding_ids))), **filters)  # type: ignore[arg-type]
-    with database_session(config) as session, row_progress(progress, "Bundling findings") as on_row:
-        result = export_bundle(session, flt, output, data_dir=config.data_dir, signing_key=key, on_row=on_row)
-    err_console.print(f"Wrote {result.findings} findings and {result.files} files to {result.path}, "
-                      f"signed by key {result.key_fingerprint}", markup=False)
+    with database_session(config) as session:
+        filters.update(rule=resolve_rule(rule, session), site=resolve_site(site, session))
+        flt = FindingFilter(ids=tuple(sorted(set(finding_ids))), **filters)  # type: ignore[arg-type]
+        with row_progress(progress, tr("Bundling findings")) as on_row:
+            result = export_bundle(session, flt, output, data_dir=config.data_dir, signing_key=key, on_row=on_row)
+    notice(tr("Wrote {rows} findings and {files} files to {path}, signed by key {key} (database {db})",
+              rows=result.findings, files=result.files, path=result.path, key=result.key_fingerprint,
+              db=database_label(config)))
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -159,7 +170,7 @@ def keys() -> None:
 
 @keys.command("init", context_settings=CONTEXT_SETTINGS)
 @click.option("--force", is_flag=True, help="Replace an existing key (old bundles keep verifying with the old .pub).")
-@user_errors(SigningKeyError)
+@runtime_errors(SigningKeyError)
 def keys_init(force: bool) -> None:
     """Create the signing key pair and print its fingerprint to publish to recipients.
 
@@ -168,7 +179,12 @@ def keys_init(force: bool) -> None:
     \b
         ecwatch keys init
     """
-    info = init_keys(storage_config().data_dir, force=force)
+    config = storage_config()
+    try:
+        config.ensure_data_dir()
+    except DataDirError as exc:
+        raise InputError(str(exc)) from None
+    info = init_keys(config.data_dir, force=force)
     console.print(f"private key: {info.paths.private} (mode 0600, keep it secret)", markup=False)
     console.print(f"public key:  {info.paths.public}", markup=False)
     console.print(f"fingerprint: {info.fingerprint}", markup=False)

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
 from detectors import explain
 from storage.blobs import BlobStore
@@ -18,8 +17,12 @@ from storage.judge import Judge, PageToJudge, vietnam_date
 from storage.models import Finding, PageSnapshot
 from storage.repository import FindingFilter, iter_findings
 
-from .common import CONTEXT_SETTINGS, console, database_session, storage_config, user_errors
+from .common import (CONTEXT_SETTINGS, InputError, console, database_label, database_session, storage_config,
+                     user_errors)
 from .explain import explanation_lines
+from .i18n import language, title_of, tr
+from .lookups import resolve_rule, resolve_site
+from .output import Column, chosen_format, emit, format_option, local_time, notice, printable, say
 
 # What --status takes: a machine state, a reviewer decision, or "undecided".
 STATUSES = ("open", "gone", "undecided", *DECISIONS)
@@ -38,7 +41,9 @@ def artifact_records(snapshot: PageSnapshot | None, config: StorageConfig) -> li
 
 
 def finding_record(finding: Finding, config: StorageConfig) -> dict[str, Any]:
-    """URL, evidence and files all come from the finding's reference sighting."""
+    """URL, evidence and files all come from the finding's reference sighting. ``observed_at`` and
+    ``last_seen_at`` are UTC (as they always were); ``first_seen`` and ``last_seen`` are the same
+    moments in Asia/Ho_Chi_Minh, as in the CSV."""
     return {
         "id": finding.id,
         "rule": finding.rule,
@@ -51,6 +56,8 @@ def finding_record(finding: Finding, config: StorageConfig) -> dict[str, Any]:
         "url": finding.url,
         "observed_at": utc(finding.first_seen_at),
         "last_seen_at": utc(finding.last_seen_at),
+        "first_seen": local_time(finding.first_seen_at, iso=True),
+        "last_seen": local_time(finding.last_seen_at, iso=True),
         "message": finding.message,
         "evidence": finding.evidence,
         "status": finding.status,
@@ -61,46 +68,47 @@ def finding_record(finding: Finding, config: StorageConfig) -> dict[str, Any]:
     }
 
 
+LIST_COLUMNS = [
+    Column("id", "id"), Column("rule", "rule"), Column("severity", "severity", in_table=False), Column("site", "site"),
+    Column("state", "state"), Column("decision", "decision"),
+    Column("first_seen", "first seen", time=True),
+    Column("title", "title", wrap=True, value=lambda r: title_of(r["title_vi"], r["title"])),
+    Column("message", "message", wrap=True),
+    Column("url", "url", in_table=False),
+]
+
+
 @click.group(context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
-@click.option("--rule", help="Only this rule id, e.g. PROMO-DISC-50.")
-@click.option("--site", help="Only this registrable domain, e.g. shop.example.vn.")
+@click.option("--rule", help="Only this rule id, e.g. PROMO-DISC-50 (any case).")
+@click.option("--site", help="Only this site: a registrable domain such as shop.example.vn (or a URL of it).")
 @click.option("--status", type=click.Choice(STATUSES),
               help="Only findings in this state (open, gone) or with this decision (undecided, confirmed...).")
-@click.option("--format", "output_format", type=click.Choice(["table", "jsonl"]), default="table",
-              show_default=True)
+@format_option
 @click.pass_context
-def findings(ctx: click.Context, rule: str | None, site: str | None, status: str | None, output_format: str) -> None:
+def findings(ctx: click.Context, rule: str | None, site: str | None, status: str | None,
+             output_format: str | None) -> None:
     """List stored findings with their evidence files; 'show ID' for one in full.
+
+    On a terminal: a table; piped: one finding a line (TSV); --format jsonl: every field,
+    evidence files included.
 
     Example:
 
     \b
         ecwatch findings --rule PROMO-DISC-50 --format jsonl
+        ecwatch findings --site demo-giadung.vn | grep open
         ecwatch findings show 12
     """
     if ctx.invoked_subcommand is not None:
         return
     config = storage_config()
-    flt = FindingFilter(rule=rule, site=site, status=status)
     with database_session(config) as session:
-        if output_format == "jsonl":
-            for finding in iter_findings(session, flt):
-                click.echo(json.dumps(finding_record(finding, config), ensure_ascii=False))
-            return
-        _print_table([finding_record(f, config) for f in iter_findings(session, flt)])
-
-
-def _print_table(records: list[dict[str, Any]]) -> None:
-    if not records:
-        console.print("No findings match.")
-        return
-    table = Table(title=f"{len(records)} findings")
-    for column in ("id", "rule", "severity", "site", "state", "decision", "first seen (UTC)", "message"):
-        table.add_column(column, overflow="fold")
-    for r in records:
-        table.add_row(str(r["id"]), r["rule"], r["severity"], escape(r["site"]), r["state"], r["decision"] or "",
-                      r["observed_at"][:19], escape(r["message"]))
-    console.print(table)
+        flt = FindingFilter(rule=resolve_rule(rule, session), site=resolve_site(site, session), status=status)
+        records = (finding_record(finding, config) for finding in iter_findings(session, flt))
+        fmt = chosen_format(output_format)
+        shown = emit(records, LIST_COLUMNS, fmt, title=tr("Findings"))
+    if not shown:
+        notice(tr("No findings match (database {db}).", db=database_label(config)))
 
 
 @findings.command("show", context_settings=CONTEXT_SETTINGS)
@@ -119,45 +127,48 @@ def findings_show(finding_id: int) -> None:
     with database_session(config) as session:
         finding = session.get(Finding, finding_id)
         if finding is None:
-            raise click.BadParameter(f"no finding with id {finding_id}", param_hint="'FINDING_ID'")
+            raise InputError(f"no finding with id {finding_id} in {database_label(config)}")
         for line in finding_lines(finding, config, session):
-            console.print(line, markup=False, highlight=False)
+            say(printable(line))
         for line in explanation_markup(finding, config, session):  # Rich markup, page text escaped in it
             console.print(line, highlight=False)
 
 
 def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list[str]:
     """The finding as lines of plain text (page content is printed as text, never as markup)."""
+    titles = [finding.title_vi, finding.title] if language() == "vi" else [finding.title, finding.title_vi]
     lines = [
-        f"Finding {finding.id}: {finding.rule} ({finding.severity}) on {finding.site.domain}",
-        f"  {finding.title_vi}",
-        f"  {finding.title}",
-        f"Legal basis: {finding.legal_basis}",
+        tr("Finding {id}: {rule} ({severity}) on {site}", id=finding.id, rule=finding.rule,
+           severity=finding.severity, site=finding.site.domain),
+        *(f"  {title}" for title in titles if title),
+        tr("Legal basis: {basis}", basis=finding.legal_basis),
     ]
     if finding.uncertain:
-        lines.append(f"Uncertain: {finding.uncertain}")
-    decision = finding.decision or "undecided"
+        lines.append(tr("Uncertain: {why}", why=finding.uncertain))
+    decision = finding.decision or tr("undecided")
     if finding.decision:
-        decision += f" by {finding.decided_by} at {utc(finding.decided_at)}"
+        decision += " " + tr("by {who} at {when}", who=finding.decided_by, when=local_time(finding.decided_at))
     lines += [
-        f"State: {finding.state} since {utc(finding.state_at)}; decision: {decision}",
-        f"First seen {utc(finding.first_seen_at)}, last seen {utc(finding.last_seen_at)}",
+        tr("State: {state} since {when}; decision: {decision}", state=finding.state,
+           when=local_time(finding.state_at), decision=decision),
+        tr("First seen {first}, last seen {last}", first=local_time(finding.first_seen_at),
+           last=local_time(finding.last_seen_at)),
         "",
-        f"Reference sighting: {finding.url}",
+        tr("Reference sighting: {url}", url=finding.url),
         f"  {finding.message}",
-        f"  snippet: {finding.evidence.get('snippet', '')}",
-        f"  CSS path: {finding.evidence.get('css_path') or '-'}",
+        f"  {tr('snippet')}: {finding.evidence.get('snippet', '')}",
+        f"  {tr('CSS path')}: {finding.evidence.get('css_path') or '-'}",
     ]
     values = {k: v for k, v in finding.evidence.items() if k not in SHOWN_EVIDENCE}
     if values:
-        lines.append("  values compared:")
+        lines.append(f"  {tr('values compared')}:")
         lines += [f"    {key}: {json.dumps(value, ensure_ascii=False, default=str)}" for key, value in values.items()]
-    lines += ["", f"Sightings ({len(finding.sightings)}):"]
+    lines += ["", tr("Sightings ({count}):", count=len(finding.sightings))]
     for sighting in finding.sightings:
-        mark = " (reference)" if sighting.id == finding.reference_sighting_id else ""
-        withdrawn = f" withdrawn {utc(sighting.withdrawn_at)}" if sighting.withdrawn_at else ""
-        lines.append(f"  #{sighting.id} {utc(sighting.seen_at)} snapshot {sighting.snapshot_id} {sighting.url}"
-                     f"{mark}{withdrawn}")
+        mark = f" ({tr('reference')})" if sighting.id == finding.reference_sighting_id else ""
+        withdrawn = f" {tr('withdrawn')} {local_time(sighting.withdrawn_at)}" if sighting.withdrawn_at else ""
+        lines.append(f"  #{sighting.id} {local_time(sighting.seen_at)} {tr('snapshot')} {sighting.snapshot_id} "
+                     f"{sighting.url}{mark}{withdrawn}")
         files = artifact_records(sighting.snapshot, config)
         for artifact in files:
             lines.append(f"    {artifact['kind']}: {artifact['path']} sha256 {artifact['sha256']}")
@@ -166,11 +177,11 @@ def finding_lines(finding: Finding, config: StorageConfig, session: Any) -> list
             lines.append(f"    page (gzip): {config.data_dir / snapshot.body_path} sha256 {snapshot.body_sha256}")
         if sighting.ad_id:
             lines += _ad_chain(sighting.ad_id, sighting.snapshot)
-    lines += ["", "History:"]
+    lines += ["", tr("History:")]
     for event in history(session, finding.id):
         what = f"{event.field}: {event.old or '-'} -> {event.new or '-'}"
         extra = "; ".join(x for x in (event.reason, event.note) if x)
-        lines.append(f"  {utc(event.at)} {event.actor} {what}" + (f" ({extra})" if extra else ""))
+        lines.append(f"  {local_time(event.at)} {event.actor} {what}" + (f" ({extra})" if extra else ""))
     return lines
 
 
@@ -194,7 +205,8 @@ def explanation_markup(finding: Finding, config: StorageConfig, session: Any) ->
 
 
 def _ad_chain(ad_id: str, snapshot: PageSnapshot) -> list[str]:
-    lines = [f"    ad {ad_id}: {len(snapshot.redirect_chain)} hop(s) to {snapshot.final_url}"]
+    lines = [tr("    ad {ad}: {hops} hop(s) to {url}", ad=ad_id, hops=len(snapshot.redirect_chain),
+                url=snapshot.final_url)]
     for number, hop in enumerate(snapshot.redirect_chain, 1):
         lines.append(f"      {number}. {hop.get('url')} [{hop.get('status') or '-'} {hop.get('via')}] -> {hop.get('to')}")
     return lines
@@ -219,8 +231,8 @@ def findings_decide(finding_id: int, actor: str, decision: str, reason: str | No
     with database_session() as session:
         event = decide(session, finding_id, None if decision == "reopen" else decision, actor=actor, note=note,
                        reason=reason)
-    console.print(f"Finding {finding_id}: {event.old or 'undecided'} -> {event.new or 'undecided'} by {actor}",
-                  markup=False)
+    say(tr("Finding {id}: {old} -> {new} by {who} (database {db})", id=finding_id, old=event.old or tr("undecided"),
+           new=event.new or tr("undecided"), who=actor, db=database_label()))
 
 
 COMMANDS = (findings,)

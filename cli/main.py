@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import click
 
-from . import crawl, db, demo, detect, export, findings, registry, rejudge, rules, schedule
+from . import crawl, db, demo, detect, export, findings, registry, rejudge, rules, runs, schedule, spiders
 from . import review, users
 from .common import CONTEXT_SETTINGS
+from .errors import OneLineErrorsGroup
+from .i18n import add_language_option
 
-COMMAND_MODULES = (crawl, demo, db, detect, findings, rejudge, registry, export, schedule, rules)
+COMMAND_MODULES = (crawl, demo, db, runs, spiders, detect, findings, rejudge, registry, export, schedule, rules)
 COMMAND_MODULES += (review, users)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=OneLineErrorsGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="ecwatch", message="ecwatch %(version)s")
 def cli() -> None:
     """ecwatch: crawl Vietnamese-facing shops and flag unnotified sites and unlawful promotions.
 
     Findings are flags for a human reviewer, with evidence and legal basis, never verdicts.
+
+    Data lives in ECWATCH_DATA_DIR, else the per-user data directory (~/.local/share/ecwatch on
+    Linux). --lang vi|en (or ECWATCH_LANG) chooses the language; lists are tables on a terminal
+    and one record a line (TSV) when piped. Exit status: 0 done, 1 failed at run time, 2 bad input.
 
     Example:
 
@@ -29,6 +35,7 @@ def cli() -> None:
 for _module in COMMAND_MODULES:
     for _command in _module.COMMANDS:
         cli.add_command(_command)
+add_language_option(cli)
 
 
 def main() -> None:

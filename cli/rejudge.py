@@ -6,14 +6,16 @@ from datetime import date, datetime
 from typing import Iterable
 
 import click
-from rich.markup import escape
 
 from detectors import RulebookError
 from storage.blobs import BlobStore
 from storage.db import session_scope
 from storage.judge import Judge, RejudgeStats, rejudge_sites
 
-from .common import CONTEXT_SETTINGS, console, database, storage_config, user_errors
+from .common import CONTEXT_SETTINGS, database, database_label, database_session, storage_config, user_errors
+from .i18n import tr
+from .lookups import resolve_sites
+from .output import printable, say
 from .summary import SUMMARY_COLUMNS
 
 
@@ -28,16 +30,18 @@ def rejudge_now(domains: Iterable[str] | None = None, on: date | None = None) ->
 
 
 def print_rejudge(stats: RejudgeStats) -> None:
-    console.print(f"Re-judged {stats.snapshots} current pages of {stats.sites} sites.", markup=False)
+    say(tr("Re-judged {pages} current pages of {sites} sites (database {db}).", pages=stats.snapshots,
+           sites=stats.sites, db=database_label()))
     for rule, counts in stats.tally.summary().items():
-        changes = ", ".join(f"{counts[c]} {c.replace('_', ' ')}" for c in SUMMARY_COLUMNS if counts.get(c))
-        console.print(f"  {rule}: {changes}", markup=False)
+        changes = ", ".join(f"{counts[c]} {tr(c.replace('_', ' '))}" for c in SUMMARY_COLUMNS if counts.get(c))
+        say(f"  {rule}: {changes}")
     for error in stats.errors:
-        console.print(f"  could not judge {escape(error)}")
+        say(printable(tr("  could not judge {what}", what=error)))
 
 
 @click.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--site", "sites", multiple=True, metavar="DOMAIN", help="Only this site (repeatable). Default: all.")
+@click.option("--site", "sites", multiple=True, metavar="DOMAIN",
+              help="Only this site (repeatable; any case, or a URL of it). Default: all.")
 @click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Judge as of this date (YYYY-MM-DD). Default: each page's own fetch date.")
 @user_errors(RulebookError)
@@ -50,7 +54,9 @@ def rejudge(sites: tuple[str, ...], on: datetime | None) -> None:
     \b
         ecwatch rejudge --site demo-giadung.vn
     """
-    stats = rejudge_now(sites or None, on.date() if on else None)
+    with database_session() as session:
+        domains = resolve_sites(sites, session)
+    stats = rejudge_now(domains or None, on.date() if on else None)
     print_rejudge(stats)
     if stats.errors:
         raise SystemExit(1)

@@ -7,7 +7,6 @@ Rich markup: "[S1]" in an uncertainty note stays "[S1]".
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -21,17 +20,13 @@ from detectors import IMPLEMENTED_RULES, CalendarError, Rule, Rulebook, Rulebook
 from detectors.calendar import COVERAGE_KINDS, Calendar, Window
 from detectors.rulebook import REQUIREMENTS
 
-from .common import CONTEXT_SETTINGS, console, user_errors
+from .common import CONTEXT_SETTINGS, InputError, console, user_errors
+from .errors import did_you_mean
+from .i18n import tr
 from .detect import today_in_vietnam
 
 FORMATS = ("table", "json")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class InputError(click.ClickException):
-    """Bad input (a date, a year, a rule id, a format): one line, exit status 2."""
-
-    exit_code = 2
 
 
 def _day(value: str | None) -> date:
@@ -97,11 +92,13 @@ def _print_card(header: str, fields: list[tuple[str, str | None]]) -> None:
 
 def _print_rule(row: dict[str, Any]) -> None:
     valid = f"{_dmy(_date(row['valid_from']), '…')} – {_dmy(_date(row['valid_to']), '…')}"
-    _print_card(f"{row['id']}  valid {valid}  confidence {row['confidence'] or '—'}  severity {row['severity']}", [
-        ("vi", row["title_vi"]), ("en", row["title_en"]), ("status", row["status"]),
-        ("legal basis", row["legal_basis"]), ("thresholds", _thresholds(row["thresholds"])),
-        ("lifted in concentrated-promotion windows", "yes" if row["lifted_in_windows"] else None),
-        ("uncertainty", row["uncertain"]), ("note", row["note"]),
+    header = tr("{id}  valid {valid}  confidence {confidence}  severity {severity}", id=row["id"], valid=valid,
+                confidence=row["confidence"] or "—", severity=row["severity"])
+    _print_card(header, [
+        ("vi", row["title_vi"]), ("en", row["title_en"]), (tr("status"), row["status"]),
+        (tr("legal basis"), row["legal_basis"]), (tr("thresholds"), _thresholds(row["thresholds"])),
+        (tr("lifted in concentrated-promotion windows"), tr("yes") if row["lifted_in_windows"] else None),
+        (tr("uncertainty"), row["uncertain"]), (tr("note"), row["note"]),
     ])
 
 
@@ -144,11 +141,12 @@ def rules(ctx: click.Context, on: str | None, output_format: str) -> None:
                                "calendar": {"coverage": rulebook.calendar.coverage, "gap": gap}},
                               ensure_ascii=False, indent=2))
         return
-    console.print(Text(f"Rules in force on {day:%d/%m/%Y}\n", style="bold underline"))
+    console.print(Text(tr("Rules in force on {day}", day=f"{day:%d/%m/%Y}") + "\n", style="bold underline"))
     for row in rows:
         _print_rule(row)
     for item in not_in_force:
-        console.print(Text(f"Not in force on {day:%d/%m/%Y}: {item['id']} (valid {'; '.join(item['valid'])})"))
+        console.print(Text(tr("Not in force on {day}: {id} (valid {valid})", day=f"{day:%d/%m/%Y}", id=item["id"],
+                              valid="; ".join(item["valid"]))))
     covered = f"Calendar: lists state programmes, Tết and holidays for {day.year}."
     console.print(Text(f"Calendar: {gap}" if gap else covered))
 
@@ -170,14 +168,14 @@ def rules_show(rule_id: str, output_format: str) -> None:
     rulebook = _rulebook()
     wanted = rule_id.strip().upper()
     if wanted not in rulebook.ids():
-        close = difflib.get_close_matches(wanted, sorted(rulebook.ids()), n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]}?" if close else "; 'ecwatch rules' lists them"
-        raise InputError(f"unknown rule id {rule_id!r}{hint}")
+        hint = did_you_mean(wanted, rulebook.ids(), "'ecwatch rules' lists them")
+        raise InputError(f"unknown rule id {rule_id!r}; {hint}")
     rows = [_row(r, r.uncertain) for r in rulebook.history(wanted)]
     if output_format == "json":
         click.echo(json.dumps({"id": wanted, "rows": rows}, ensure_ascii=False, indent=2))
         return
-    console.print(Text(f"{wanted}: {len(rows)} dated row(s), oldest first\n", style="bold underline"))
+    console.print(Text(tr("{id}: {count} dated row(s), oldest first", id=wanted, count=len(rows)) + "\n",
+                       style="bold underline"))
     for row in rows:
         _print_rule(row)
 
@@ -234,12 +232,13 @@ def calendar_command(year: str | None, output_format: str) -> None:
         click.echo(json.dumps({"year": wanted, "windows": rows, "coverage": calendar.coverage},
                               ensure_ascii=False, indent=2))
         return
-    console.print(Text(f"Concentrated-promotion windows{f' touching {wanted}' if wanted else ''}\n",
+    console.print(Text((tr("Concentrated-promotion windows touching {year}", year=wanted) if wanted
+                        else tr("Concentrated-promotion windows")) + "\n",
                        style="bold underline"))
     for w, row in zip(windows, rows):
         _print_card(f"{w.id}  {w.start:%d/%m/%Y} – {w.end:%d/%m/%Y}  {w.scope}  {w.kind}  {row['status']}  "
-                    f"confidence {w.confidence}",
-                    [("name", w.name), ("source", w.source_decision), ("note", w.note)])
+                    + tr("confidence {value}", value=w.confidence),
+                    [(tr("name"), w.name), (tr("source"), w.source_decision), (tr("note"), w.note)])
     for line in _coverage_lines(calendar, wanted):
         console.print(Text(line))
 

@@ -2,45 +2,29 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import click
-from rich.table import Table
 
+from crawler.config import ConfigError
+from crawler.run import UnknownSpider, check_overrides, check_spider
 from schedules import runner
 from schedules.jobs import DEFAULT_TIME_LIMIT
-from schedules.runner import ScheduleError, ScheduleInfo
+from schedules.runner import ScheduleError
 from storage.models import CrawlRun
 
-from .common import CONTEXT_SETTINGS, console, database, database_session, storage_config
+from .common import (CONTEXT_SETTINGS, InputError, database, database_label, database_session, storage_config,
+                     user_errors)
 from .crawl import parse_setting_overrides
+from .i18n import tr
+from .output import Column, chosen_format, emit, format_option, local_time, notice, say
 from .summary import print_run_summary
 
-F = TypeVar("F", bound=Callable[..., Any])
-VIETNAM = ZoneInfo(runner.TIMEZONE)
-
-
-class ScheduleUsageError(click.ClickException):
-    """One line, exit status 2: the user asked for something that cannot be scheduled."""
-
-    exit_code = 2
-
-
-def schedule_errors(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ScheduleError as exc:
-            raise ScheduleUsageError(str(exc)) from None
-
-    return wrapper  # type: ignore[return-value]
+# What cannot be scheduled (a bad name, cron line, spider or setting): one line, exit status 2.
+schedule_errors = user_errors(ScheduleError, ConfigError, UnknownSpider)
 
 
 class Duration(click.ParamType):
@@ -56,21 +40,6 @@ class Duration(click.ParamType):
         if not match or float(match[1]) <= 0:
             self.fail(f"{value!r} is not a duration such as 45s, 90m or 6h", param, ctx)
         return float(match[1]) * self._UNITS[match[2] or ""]
-
-
-def known_spiders() -> list[str]:
-    """The crawler's spiders, as ``ecwatch crawl`` would find them (schedules cannot import them)."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.spiderloader import get_spider_loader
-    from scrapy.utils.project import get_project_settings
-
-    return sorted(get_spider_loader(get_project_settings()).list())
-
-
-def check_spider(spider: str) -> None:
-    known = known_spiders()
-    if spider not in known:
-        raise ScheduleUsageError(f"unknown spider {spider!r}; known spiders: {', '.join(known)}")
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -91,7 +60,7 @@ def schedule() -> None:
 @click.argument("name")
 @click.option("--cron", "cron", required=True, metavar="EXPR",
               help='Crontab line "minute hour day month weekday" in Vietnam time (weekday 0 or 7 = Sunday).')
-@click.option("--spider", required=True, help="The spider to run (see 'scrapy list').")
+@click.option("--spider", required=True, help="The spider to run (see 'ecwatch spiders').")
 @click.option("--seeds", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Seed file: one URL a line, or CSV with a 'url' column. Read at each run.")
 @click.option("-s", "settings", multiple=True, metavar="NAME=VALUE",
@@ -110,37 +79,47 @@ def schedule_add(name: str, cron: str, spider: str, seeds: Path, settings: tuple
     """
     runner.cron_trigger(cron)  # a bad expression fails before anything else is looked at
     if not seeds.is_file():
-        raise ScheduleUsageError(f"--seeds: file not found: {seeds}")
+        raise InputError(f"--seeds: file not found: {seeds}")
     check_spider(spider)
     overrides = parse_setting_overrides(settings)
+    check_overrides(overrides)  # a misspelled setting fails now, not at 2 a.m.
     with database() as engine:
         info = runner.add_crawl_schedule(engine, name, spider, seeds, cron=cron, settings=overrides,
                                          time_limit=time_limit)
-    console.print(f"Schedule {info.name}: {spider} at '{info.when}' ({runner.TIMEZONE}), "
-                  f"next run {_when(info.next_run)}", markup=False)
+    say(tr("Schedule {name}: {spider} at '{when}' ({zone}), next run {next} (database {db})", name=info.name,
+           spider=spider, when=info.when, zone=runner.TIMEZONE, next=_when(info.next_run), db=database_label()))
+
+
+LIST_COLUMNS = [
+    Column("name", "name"), Column("when", "when"),
+    Column("next_run", "next run", time=True, value=lambda r: r["next_run"] or tr("paused")),
+    Column("spider", "spider", value=lambda r: r["spider"] or tr("(re-detection)")), Column("seeds", "seeds"),
+    Column("time_limit", "time limit", value=lambda r: _duration(r["time_limit"])),
+    Column("last_status", "last run", value=lambda r: r["last_status"] or tr("never")),
+    Column("last_started", "last started", time=True),
+]
 
 
 @schedule.command("list", context_settings=CONTEXT_SETTINGS)
-def schedule_list() -> None:
+@format_option
+def schedule_list(output_format: str | None) -> None:
     """List the schedules with their next run and how their last run went.
 
     Example:
 
     \b
         ecwatch schedule list
+        ecwatch schedule list | grep storefront
     """
     with database() as engine:
         schedules = runner.list_schedules(engine)
-    if not schedules:
-        console.print("No schedules yet: add one with 'ecwatch schedule add'.")
-        return
-    table = Table(title=f"Schedules ({runner.TIMEZONE})")
-    for column in ("name", "when", "next run", "spider", "seeds", "time limit", "last run"):
-        table.add_column(column, overflow="fold")
-    for info in schedules:
-        table.add_row(info.name, info.when, _when(info.next_run), info.spider or "(re-detection)", info.seeds,
-                      _duration(info.time_limit), _last(info))
-    console.print(table)
+    records = [{"name": info.name, "when": info.when, "next_run": local_time(info.next_run, iso=True) or None,
+                "spider": info.spider, "seeds": info.seeds, "time_limit": info.time_limit,
+                "settings": dict(info.settings), "last_status": info.last_status,
+                "last_started": local_time(info.last_started, iso=True) or None} for info in schedules]
+    if not emit(records, LIST_COLUMNS, chosen_format(output_format), title=tr("Schedules ({zone})",
+                                                                             zone=runner.TIMEZONE)):
+        notice(tr("No schedules yet (database {db}): add one with 'ecwatch schedule add'.", db=database_label()))
 
 
 @schedule.command("remove", context_settings=CONTEXT_SETTINGS)
@@ -156,7 +135,7 @@ def schedule_remove(name: str) -> None:
     """
     with database() as engine:
         runner.remove_schedule(engine, name)
-    console.print(f"Schedule {name} removed.", markup=False)
+    say(tr("Schedule {name} removed (database {db}).", name=name, db=database_label()))
 
 
 @schedule.command("run-now", context_settings=CONTEXT_SETTINGS)
@@ -177,8 +156,9 @@ def schedule_run_now(name: str) -> None:
     with database() as engine:
         run_id = runner.run_now(engine, name)
     if run_id is None:
-        console.print("Nothing to re-detect: every current page is judged under the current rules "
-                      "(to judge them again anyway, e.g. after a registry change: ecwatch rejudge).")
+        say(tr("Nothing to re-detect: every current page is judged under the current rules "
+               "(to judge them again anyway, e.g. after a registry change: ecwatch rejudge).")
+            + f" ({tr('database {db}', db=database_label())})")
         return
     status = print_run_summary(run_id)
     if status != "finished":
@@ -212,11 +192,11 @@ def _print_error(run_id: int) -> None:
     with database_session() as session:
         run = session.get(CrawlRun, run_id)
         if run is not None and run.error:
-            console.print(f"{run.status}: {run.error}", markup=False)
+            say(f"{run.status}: {run.error}")
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S") if moment else "paused"
+    return local_time(moment) if moment else tr("paused")
 
 
 def _duration(seconds: float) -> str:
@@ -225,12 +205,6 @@ def _duration(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds / 3600:g} h"
     return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
-
-
-def _last(info: ScheduleInfo) -> str:
-    if info.last_status is None or info.last_started is None:
-        return "never"
-    return f"{info.last_status} ({_when(info.last_started)})"
 
 
 COMMANDS = (schedule,)

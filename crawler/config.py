@@ -1,12 +1,19 @@
-"""The ecwatch settings of a crawl, parsed and checked once."""
+"""The ecwatch settings of a crawl, parsed and checked once.
+
+``checked_overrides`` checks ``-s NAME=VALUE`` before a crawl starts: an unknown name gets the
+closest known one ("did you mean"), and a value is converted to the type of the setting it
+overrides (a yes/no, a number), so a typo is one line instead of a silent default or a traceback
+from deep inside Scrapy. ``check_environment`` does the same for the environment variables
+that feed settings.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from storage.config import StorageConfig
@@ -25,7 +32,87 @@ def default_judge_workers() -> int:
 
 
 class ConfigError(ValueError):
-    pass
+    """A setting or environment variable with a bad name or value; the message is one line naming it."""
+
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+# Settings some components read without a project default (scrapy-playwright's, set by crawler.browser).
+OPEN_PREFIXES = ("PLAYWRIGHT_",)
+# Settings read with a default computed at run time, so crawler/settings.py cannot give them a value.
+COMPUTED_DEFAULTS = ("ECWATCH_JUDGE_WORKERS",)
+# Environment variables people pass to -s by mistake: the setting each one feeds.
+ENVIRONMENT_NAMES = {"ECWATCH_OBEY_ROBOTS": "ROBOTSTXT_OBEY", "ECWATCH_LOG_LEVEL": "LOG_LEVEL"}
+ENVIRONMENT_BOOLS = ("ECWATCH_OBEY_ROBOTS", "ECWATCH_EVIDENCE")
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def parse_bool(value: object, name: str) -> bool:
+    """A yes/no value as people write it; anything else is a ``ConfigError`` naming ``name``."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name}: {value!r} is not a yes/no value; use 1/0, true/false, yes/no or on/off")
+
+
+def check_setting_name(name: str, known: Iterable[str]) -> None:
+    if name.startswith(OPEN_PREFIXES) or name in known:
+        return
+    if name in ENVIRONMENT_NAMES:
+        raise ConfigError(f"-s {name}: that is an environment variable; the setting is {ENVIRONMENT_NAMES[name]}")
+    close = difflib.get_close_matches(name.upper(), sorted(known), n=1, cutoff=0.75)
+    hint = f"did you mean {close[0]}?" if close else "see 'Crawler settings' in the README (any Scrapy setting works)"
+    raise ConfigError(f"-s {name}: unknown setting; {hint}")
+
+
+def known_settings(settings: BaseSettings) -> set[str]:
+    """Every setting name ``-s`` takes: Scrapy's, the project's, and those with a computed default."""
+    return set(settings) | set(COMPUTED_DEFAULTS)
+
+
+def checked_overrides(overrides: Mapping[str, Any], settings: BaseSettings) -> dict[str, Any]:
+    """``overrides`` with known names only, each value converted to the type of the setting's current
+    value: bools from 1/0, true/false, yes/no, on/off; numbers from digits. Strings pass as given."""
+    known = known_settings(settings)
+    checked = {}
+    for name, value in overrides.items():
+        check_setting_name(name, known)
+        checked[name] = _like(settings.get(name), value, name)
+    if "LOG_LEVEL" in checked:
+        checked["LOG_LEVEL"] = _log_level(checked["LOG_LEVEL"], "-s LOG_LEVEL")
+    return checked
+
+
+def _like(current: object, value: object, name: str) -> object:
+    if isinstance(current, bool):
+        return parse_bool(value, f"-s {name}")
+    if isinstance(current, (int, float)) and not isinstance(value, (int, float)):
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise ConfigError(f"-s {name}: {value!r} is not a number") from None
+        return int(number) if isinstance(current, int) and number.is_integer() else number
+    return value
+
+
+def check_environment(environ: Mapping[str, str]) -> None:
+    """The environment variables that feed yes/no settings and the log level hold valid values."""
+    for name in ENVIRONMENT_BOOLS:
+        if environ.get(name):
+            parse_bool(environ[name], name)
+    if environ.get("ECWATCH_LOG_LEVEL"):
+        _log_level(environ["ECWATCH_LOG_LEVEL"], "ECWATCH_LOG_LEVEL")
+
+
+def _log_level(value: object, name: str) -> str:
+    level = str(value).strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"{name}: {value!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 @dataclass(frozen=True)
@@ -57,7 +144,7 @@ class BrowserConfig:
             raise ConfigError(str(exc)) from None
         return cls(
             render=render,
-            evidence=settings.getbool("ECWATCH_EVIDENCE", True),
+            evidence=parse_bool(settings.get("ECWATCH_EVIDENCE", True), "ECWATCH_EVIDENCE"),
             pages=_positive(settings, "ECWATCH_BROWSER_PAGES", 4, int),
             navigation_timeout=_positive(settings, "ECWATCH_NAVIGATION_TIMEOUT", 20.0, float),
             settle_timeout=_positive(settings, "ECWATCH_SETTLE_TIMEOUT", 3.0, float),
@@ -89,12 +176,10 @@ class EcwatchConfig:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> EcwatchConfig:
-        data_dir = Path(settings.get("ECWATCH_DATA_DIR") or "var").expanduser().resolve()
-        url = settings.get("ECWATCH_DATABASE_URL") or f"sqlite:///{data_dir / 'ecwatch.db'}"
         return cls(
-            storage=StorageConfig(data_dir=data_dir, database_url=url),
+            storage=StorageConfig.from_values(settings.get("ECWATCH_DATA_DIR"), settings.get("ECWATCH_DATABASE_URL")),
             portal_url=str(settings.get("ECWATCH_PORTAL_URL") or "https://online.gov.vn").rstrip("/"),
-            resolve_badges=settings.getbool("ECWATCH_RESOLVE_BADGES", True),
+            resolve_badges=parse_bool(settings.get("ECWATCH_RESOLVE_BADGES", True), "ECWATCH_RESOLVE_BADGES"),
             detect_on=_parse_date(settings.get("ECWATCH_DETECT_ON")),
             max_pages_per_site=_positive(settings, "ECWATCH_MAX_PAGES_PER_SITE", 200, int),
             depth_limit=_non_negative_int(settings, "DEPTH_LIMIT", 4),
@@ -146,20 +231,21 @@ def _non_negative(settings: BaseSettings, name: str, default: float) -> float:
 def _non_negative_int(settings: BaseSettings, name: str, default: int) -> int:
     value = settings.get(name, default)
     try:
-        number = int(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{name} must be a whole number (0 or more), got {value!r}") from None
-    if number < 0:
+    if number < 0 or not number.is_integer():
         raise ConfigError(f"{name} must be a whole number (0 or more), got {value!r}")
-    return number
+    return int(number)
 
 
 def _positive(settings: BaseSettings, name: str, default: float, kind: type[float] | type[int]) -> Any:
     value = settings.get(name, default)
+    problem = f"{name} must be a positive number, got {value!r}" + (" (whole numbers only)" if kind is int else "")
     try:
-        number = kind(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a positive number, got {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"{name} must be a positive number, got {value!r}")
-    return number
+        raise ConfigError(problem) from None
+    if number <= 0 or (kind is int and not number.is_integer()):
+        raise ConfigError(problem)
+    return kind(number)

@@ -17,6 +17,7 @@ from storage.findings import reconcile_sites
 from storage.repository import finish_run, start_run
 from storage.runs import HEARTBEAT, beat
 
+from .failures import run_outcome
 from .runtime import CrawlRuntime
 
 if TYPE_CHECKING:
@@ -76,8 +77,9 @@ class RunRecorder:
                 return
             stats = _jsonable(self.crawler.stats.get_stats())
             stats["errors"] = int(stats.get("ecwatch/errors", 0)) + int(stats.get("log_count/ERROR", 0))
-            status = "finished" if reason == "finished" and runtime.failure is None else "failed"
-            error = runtime.failure or (None if status == "finished" else f"crawl ended: {reason}")
+            # Failed when no page could be fetched (with each seed's reason) or a write failed; finished, with
+            # the reasons by count, when only some requests failed.
+            status, error = ("failed", runtime.failure) if runtime.failure else run_outcome(stats, reason)
 
             def record() -> None:
                 tally = runtime.tally.copy()  # a failed attempt must not count what it found gone twice

@@ -12,27 +12,58 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from storage.config import StorageConfig
+from storage.config import DataDirError, StorageConfig
 from storage.db import session_scope
 from storage.models import CrawlRun
 from storage.repository import finish_run, reopen_run, start_run
 from storage.runs import mark_interrupted
 
 from .adlinks import AdArguments
-from .config import ConfigError, EcwatchConfig
+from .config import ConfigError, EcwatchConfig, check_environment, checked_overrides
 from .netpolicy import HostMapError
 from .runtime import CrawlRuntime
 from .seeds import SeedArguments, SeedError
 
 
 class UnknownSpider(ValueError):
-    pass
+    """A spider name that is not one of the project's; the message names the closest one."""
+
+
+def project_settings() -> Any:
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
+
+
+def spider_classes() -> dict[str, type]:
+    """The project's spiders by name, as ``scrapy list`` finds them."""
+    from scrapy.spiderloader import get_spider_loader
+
+    loader = get_spider_loader(project_settings())
+    return {name: loader.load(name) for name in sorted(loader.list())}
+
+
+def check_spider(spider: str) -> None:
+    known = list(spider_classes())
+    if spider in known:
+        return
+    close = difflib.get_close_matches(spider.lower(), known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}?" if close else f"known spiders: {', '.join(known)}"
+    raise UnknownSpider(f"unknown spider {spider!r}; {hint}")
+
+
+def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    """``-s`` overrides with known names and values of the right type (``crawler.config``)."""
+    check_environment(os.environ)
+    return checked_overrides(overrides, project_settings())
 
 
 class ResumeError(ValueError):
@@ -80,17 +111,17 @@ def check_arguments(spider: str, arguments: dict[str, Any]) -> dict[str, Any]:
     if spider == "ads":
         return AdArguments.parse(links=str(arguments.get("links", "")), seeds=str(arguments.get("seeds", "")),
                                  urls=str(arguments.get("urls", ""))).as_dict()
-    if arguments.get("urls") or arguments.get("seeds"):
+    if spider == "storefront" or arguments.get("urls") or arguments.get("seeds"):
         return SeedArguments.parse(urls=str(arguments.get("urls", "")), seeds=str(arguments.get("seeds", ""))).as_dict()
     return {}
 
 
 def crawl_settings(storage: StorageConfig, overrides: dict[str, Any], label: str) -> Any:
     """The project's settings for this run: data where ``storage`` says, a log file, the overrides."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.utils.project import get_project_settings
-
-    settings = get_project_settings()
+    check_environment(os.environ)
+    settings = project_settings()
+    overrides = checked_overrides(overrides, settings)
+    storage.ensure_data_dir()
     settings.set("ECWATCH_DATA_DIR", str(storage.data_dir), priority="cmdline")
     settings.set("ECWATCH_DATABASE_URL", storage.database_url, priority="cmdline")
     if "LOG_FILE" not in overrides:
@@ -108,21 +139,22 @@ class RunOutcome:
 
 
 def run_crawls(jobs: Sequence[CrawlJob], overrides: dict[str, Any], storage: StorageConfig, *,
-               trigger: str = "adhoc") -> list[RunOutcome]:
+               trigger: str = "adhoc", on_start: Callable[[], None] | None = None) -> list[RunOutcome]:
     """Run spiders one after the other in this process (a reactor starts only once per process);
-    returns each crawl's run and how it ended. Raises ``ConfigError``/``SeedError``/``UnknownSpider`` before anything
-    starts when a setting, a seed or a spider name is wrong."""
+    returns each crawl's run and how it ended. Raises ``ConfigError``/``DataDirError``/``SeedError``/``UnknownSpider``
+    before anything starts when a setting, the data dir, a seed or a spider name is wrong; ``on_start`` is
+    called once all of that is checked, just before the first crawl starts."""
     from scrapy.crawler import CrawlerProcess
 
+    for job in jobs:
+        check_spider(job.spider)
     settings = crawl_settings(storage, overrides, "-".join(job.spider for job in jobs))
     config = EcwatchConfig.from_settings(settings)  # a bad value fails here, in one line
     recorded = [check_arguments(job.spider, job.arguments) for job in jobs]
     _mark_interrupted(config)
     process = CrawlerProcess(settings)
-    known = process.spider_loader.list()
-    for job in jobs:
-        if job.spider not in known:
-            raise UnknownSpider(f"unknown spider {job.spider!r}; known spiders: {', '.join(sorted(known))}")
+    if on_start is not None:
+        on_start()
     run_ids = []
     crawlers = []
     for job, arguments in zip(jobs, recorded):
@@ -206,6 +238,8 @@ def _one_after_another(process: Any, crawlers: list[Any], arguments: list[dict[s
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit status 0 when the crawl finished (with or without errors), 1 when it failed (no page could be
+    fetched, or it stopped early), 2 when the input was wrong and nothing started."""
     parser = argparse.ArgumentParser(prog="python -m crawler.run",
                                      description="Run one spider into an existing run row (the scheduler's way in).")
     parser.add_argument("spider")
@@ -215,14 +249,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--trigger", default="adhoc")
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
-    overrides = dict(pair.split("=", 1) for pair in args.settings if "=" in pair)
+    malformed = [pair for pair in args.settings if "=" not in pair]
+    if malformed:
+        print(f"ecwatch: -s {malformed[0]!r} is not NAME=VALUE", file=sys.stderr)
+        return 2
+    overrides = dict(pair.split("=", 1) for pair in args.settings)
     arguments = {"urls": "\n".join(args.urls), "seeds": args.seeds} if args.urls or args.seeds else {}
     if args.spider == "ads":
         arguments = {"links": args.seeds} if args.seeds else {}
     try:
         [outcome] = run_crawls([CrawlJob(args.spider, arguments, run_id=args.run_id)], overrides,
                                StorageConfig.from_env(), trigger=args.trigger)
-    except (ConfigError, SeedError, HostMapError, UnknownSpider) as exc:
+    except (ConfigError, DataDirError, SeedError, HostMapError, UnknownSpider) as exc:
         print(f"ecwatch: {exc}", file=sys.stderr)
         return 2
     return 0 if outcome.status == "finished" else 1

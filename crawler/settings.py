@@ -87,7 +87,7 @@ EXTENSIONS = {
 }
 
 # --- ecwatch -------------------------------------------------------------------------------
-ECWATCH_DATA_DIR = os.environ.get("ECWATCH_DATA_DIR", "var")
+ECWATCH_DATA_DIR = os.environ.get("ECWATCH_DATA_DIR", "")  # "" = the per-user data dir (storage.config)
 ECWATCH_DATABASE_URL = os.environ.get("ECWATCH_DATABASE_URL", "")  # "" = SQLite in the data dir
 ECWATCH_ALLOW_PRIVATE_TARGETS = os.environ.get("ECWATCH_ALLOW_PRIVATE_TARGETS", "0")  # 0 | 1 | "HOST:PORT,CIDR,..."
 ECWATCH_HOST_MAP = os.environ.get("ECWATCH_HOST_MAP", "")

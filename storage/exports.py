@@ -28,10 +28,12 @@ from .repository import FindingFilter, iter_findings
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 ARTIFACT_KINDS = ("html", "dom", "screenshot", "warc")
+# The first columns keep their order (scripts read them by position); new ones are only ever appended.
 COLUMNS = (
     "finding_id", "rule", "title", "legal_basis", "severity", "site", "url", "observed_at_utc",
     "observed_at_local", "message", "evidence", "status", "reviewer", "note",
     *(f"{kind}_{field}" for kind in ARTIFACT_KINDS for field in ("path", "sha256")),
+    "title_vi", "uncertain", "ad_id", "first_seen", "last_seen", "state", "decision", "ad_redirect_chain",
 )
 FORMATS = ("csv", "jsonl")
 # OWASP "CSV Injection": a cell starting with one of these is a formula (or DDE) to spreadsheets.
@@ -120,11 +122,23 @@ def finding_row(finding: Finding, artifact_path: ArtifactPath) -> dict[str, Any]
         "reviewer": finding.decided_by,
         "note": finding.decision_note,
     }
-    by_kind = {artifact.kind: artifact for artifact in finding.snapshot.artifacts}
+    snapshot = finding.snapshot
+    by_kind = {artifact.kind: artifact for artifact in snapshot.artifacts} if snapshot is not None else {}
     for kind in ARTIFACT_KINDS:
         artifact = by_kind.get(kind)
         row[f"{kind}_path"] = artifact_path(artifact) if artifact else None
         row[f"{kind}_sha256"] = artifact.sha256 if artifact else None
+    row.update({
+        "title_vi": finding.title_vi or None,
+        "uncertain": finding.uncertain,
+        "ad_id": finding.ad_id,
+        "first_seen": local_iso(finding.first_seen_at),
+        "last_seen": local_iso(finding.last_seen_at),
+        "state": finding.state,
+        "decision": finding.decision,
+        # The hops the ad went through to the page of the reference sighting (that snapshot's own chain).
+        "ad_redirect_chain": (snapshot.redirect_chain or None) if finding.ad_id and snapshot is not None else None,
+    })
     return row
 
 

@@ -18,6 +18,8 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("ECWATCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("ECWATCH_DATABASE_URL", raising=False)
     monkeypatch.setenv("TLDEXTRACT_CACHE", str(tmp_path / "tldextract"))
+    # The CLI speaks Vietnamese by default; tests read its English words unless they choose (--lang vi).
+    monkeypatch.setenv("ECWATCH_LANG", "en")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,16 +1,17 @@
 """``python -m cli.demosite [--port N]``: serve the demo site in the foreground.
 
 For people trying the shops by hand: it prints which host names to map to
-127.0.0.1 and how to reach a shop without changing any resolver.
+127.0.0.1 and how to reach a shop without changing any resolver. ``ecwatch demo serve``
+does the same and prints a crawl to try.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import threading
 
 from cli.demosite.server import DemoSite
+from crawler.netpolicy import format_host_map
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -24,7 +25,7 @@ def _print_usage(site: DemoSite) -> None:
     print("Map these host names to 127.0.0.1:")
     for host in site.host_map():
         print(f"  {site.url(host)}")
-    print(f"Host map (JSON): {json.dumps(site.host_map())}")
+    print(f"Host map: ECWATCH_HOST_MAP={format_host_map(site.host_map())}")
     print(f"Portal: {site.portal_url}")
     print(f"Try: curl -H 'Host: demo-thoitrang.vn' http://127.0.0.1:{site.port}/", flush=True)
 

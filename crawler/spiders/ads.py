@@ -29,6 +29,7 @@ from ..adapters import snapshot_item
 from ..adlinks import AdArguments, AdLink
 from ..browserpage import close_page
 from ..evidence import CaptureOptions, Evidence, capture_page
+from ..failures import SEED_META, reason_label, record_failure
 from ..items import PageSnapshotItem
 from ..rendermode import RenderMode
 from ..runtime import CrawlRuntime
@@ -56,7 +57,7 @@ class AdsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("ecwatch/ads/links")
             yield scrapy.Request(
                 link.url, callback=self.parse_landing, errback=self.on_error, dont_filter=True,
-                meta={"ecwatch_ad": link.ad_id, "ecwatch_render": self._visit_kind(link),
+                meta={"ecwatch_ad": link.ad_id, SEED_META: link.url, "ecwatch_render": self._visit_kind(link),
                       # An expired campaign's 404 is still evidence. Not handle_httpstatus_all:
                       # that would stop Scrapy following the redirects of a plain-HTTP visit.
                       "handle_httpstatus_list": ERROR_STATUSES},
@@ -90,11 +91,10 @@ class AdsSpider(scrapy.Spider):
     async def on_error(self, failure: Any) -> None:
         request = failure.request
         await close_page(request.meta.get("playwright_page"))
-        self.crawler.stats.inc_value("ecwatch/errors")
-        self.crawler.stats.inc_value(f"ecwatch/errors/{failure.type.__name__}")
+        reason = record_failure(self.crawler, failure)
         message = failure.getErrorMessage()
-        self.logger.warning("Ad %s (%s) failed: %s", request.meta.get("ecwatch_ad"), request.url,
-                            message.splitlines()[0] if message else failure.type.__name__)
+        self.logger.warning("Ad %s (%s) failed (%s): %s", request.meta.get("ecwatch_ad"), request.url,
+                            reason_label(reason), message.splitlines()[0] if message else failure.type.__name__)
 
     def _landing(self, response: Response, ad_id: str, evidence: Evidence | None = None,
                  chain: list[dict[str, Any]] | None = None) -> PageSnapshotItem:

@@ -15,6 +15,7 @@ from storage.repository import run_snapshots
 
 from ..adapters import page_links, snapshot_item, stored_response
 from ..browserpage import close_page
+from ..failures import SEED_META, reason_label, record_failure
 from ..frontier import Admission, Frontier
 from ..links import LinkKind
 from ..runtime import CrawlRuntime
@@ -94,9 +95,8 @@ class StorefrontSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         if request is not None:
             await close_page(request.meta.get("playwright_page"))  # a browser page is never left open
-        self.crawler.stats.inc_value("ecwatch/errors")
-        self.crawler.stats.inc_value(f"ecwatch/errors/{failure.type.__name__}")
-        self.logger.warning("Failed %s: %s", request.url if request is not None else "?",
+        reason = record_failure(self.crawler, failure)
+        self.logger.warning("Failed %s (%s): %s", request.url if request is not None else "?", reason_label(reason),
                             failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else "")
 
     def _request(self, admission: Admission) -> scrapy.Request:
@@ -105,6 +105,8 @@ class StorefrontSpider(scrapy.Spider):
         bonus = 10 if admission.kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
         meta: dict[str, Any] = {"link_kind": admission.kind.value, "depth": admission.depth,
                                 "ecwatch_url": admission.url}
+        if admission.depth == 0:
+            meta[SEED_META] = admission.url  # why a seed failed is what a run with no page reports
         self.crawler.stats.max_value("ecwatch/depth_max", admission.depth)
         return scrapy.Request(admission.url, callback=self.parse, errback=self.on_error, meta=meta,
                               priority=bonus - 100 * admission.depth)

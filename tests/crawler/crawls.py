@@ -69,6 +69,7 @@ class Crawl:
 def run_ecwatch(args: list[str], data_dir: Path, env: dict[str, str] | None = None) -> Crawl:
     environment = {**os.environ, "ECWATCH_DATA_DIR": str(data_dir)}
     environment.pop("ECWATCH_DATABASE_URL", None)
+    environment.setdefault("ECWATCH_LANG", "en")  # module-scoped crawls start before the per-test environment
     environment.update(env or {})
     completed = subprocess.run([sys.executable, "-m", "cli.main", *args], env=environment, capture_output=True,
                                text=True, timeout=600, cwd=ROOT)

@@ -32,7 +32,7 @@ class NightShop:
 
     def settings(self) -> dict[str, Any]:
         return {"ECWATCH_ALLOW_PRIVATE_TARGETS": True, "ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1",
-                "ECWATCH_OBEY_ROBOTS": False, "ROBOTSTXT_OBEY": False, "AUTOTHROTTLE_START_DELAY": 0,
+                "ROBOTSTXT_OBEY": False, "AUTOTHROTTLE_START_DELAY": 0,
                 "ECWATCH_PROGRESS_INTERVAL": 0, "ECWATCH_RESOLVE_BADGES": False}
 
     def __enter__(self) -> NightShop:

@@ -65,7 +65,10 @@ def test_an_ad_that_redirects_to_another_local_port_is_refused_and_recorded(
         result = _crawl("ads", shop, tmp_path, ["--seeds", str(links)], portal=trap.origin)
     assert trap.connections == []
     assert shop.redirected_to("/landing")  # the click was followed up to the refused hop
-    stats = result.stats()
+    run = result.last_run()  # its only ad reached no page: the run failed, saying why
+    assert run.status == "failed" and run.error.startswith(f"no page could be fetched: {click}: connection closed")
+    assert "(connections: 1 to private addresses refused" in run.error
+    stats = dict(run.stats)
     assert stats["ecwatch/ads/links"] == 1 and stats["ecwatch/refused_private_target"] >= 1
     log = _log(result)
     assert f"Refused browser connections to 127.0.0.1:{trap.tcp_port}" in log and "AD-LOCAL" in log

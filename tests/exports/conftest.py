@@ -34,13 +34,13 @@ EVIDENCE = {"dom": b"<html><body>rendered: " + HTML + b"</body></html>", "screen
 
 
 def detected(subject: str = "offer:noi-com", message: str = f"{PRODUCT}: giảm 61%, quá mức 50%",
-             rule: str = "PROMO-DISC-50") -> DetectedFinding:
+             rule: str = "PROMO-DISC-50", uncertain: str | None = None) -> DetectedFinding:
     return DetectedFinding(
         rule=rule, severity=Severity.HIGH, title="Discount above 50%", title_vi="Giảm giá quá 50%",
         legal_basis="Nghị định 81/2018/NĐ-CP Điều 10", message=message,
         evidence={"snippet": "<del>2.000.000đ</del> 790.000đ", "css_path": "div.price", "ratio": 0.605,
                   "product": PRODUCT},
-        subject=subject,
+        subject=subject, uncertain=uncertain,
     )
 
 
@@ -54,11 +54,13 @@ class Store:
     def add_page(self, session: Session, findings: Sequence[DetectedFinding], *,
                  url: str = "https://demo-giadung.vn/p/noi-com", domain: str = "demo-giadung.vn",
                  fetched_at: datetime = FETCHED, html: bytes = HTML,
-                 evidence: dict[str, bytes] | None = None) -> list[int]:
+                 evidence: dict[str, bytes] | None = None, ad_id: str | None = None,
+                 redirect_chain: list[dict[str, object]] | None = None) -> list[int]:
         body = self.blobs.put(html)
         snapshot = save_snapshot(session, SnapshotInput(
             domain=domain, requested_url=url, final_url=url, status=200,
-            headers={"Content-Type": ["text/html; charset=utf-8"]}, fetched_at=fetched_at, body=body))
+            headers={"Content-Type": ["text/html; charset=utf-8"]}, fetched_at=fetched_at, body=body,
+            ad_id=ad_id, redirect_chain=redirect_chain or []))
         attach_artifact(session, snapshot, "html", body, fetched_at)
         for kind, data in (EVIDENCE if evidence is None else evidence).items():
             attach_artifact(session, snapshot, kind, self.blobs.put(data), fetched_at)

@@ -69,6 +69,21 @@ def problems(path: Path) -> list[str]:
     return verify_bundle(path).problems
 
 
+def test_the_bundle_csv_carries_the_caveat_the_ad_and_its_redirect_chain(store: Store, data_dir: Path,
+                                                                        key: Ed25519PrivateKey, tmp_path: Path) -> None:
+    chain = [{"url": "https://ads.example/c/7", "status": 301, "via": "http", "to": "https://demo-giadung.vn/p/noi-com"}]
+    with session_scope(store.engine) as session:
+        store.add_page(session, [detected(uncertain="cap under review")], ad_id="AD-7", redirect_chain=chain)
+    out = build(store, data_dir, key, tmp_path / "case.zip")
+    assert verify_bundle(out).ok
+    with zipfile.ZipFile(out) as archive:
+        [row] = list(csv.DictReader(io.StringIO(archive.read("findings.csv").decode("utf-8-sig"), newline="")))
+    assert (row["title_vi"], row["uncertain"], row["ad_id"], row["state"]) == (
+        "Giảm giá quá 50%", "cap under review", "AD-7", "open")
+    assert json.loads(row["ad_redirect_chain"]) == chain
+    assert row["first_seen"].endswith("+07:00") and row["last_seen"].endswith("+07:00")
+
+
 def test_a_bundle_holds_the_csv_every_artifact_once_and_a_signed_manifest(bundle: Path, key: Ed25519PrivateKey) -> None:
     report = verify_bundle(bundle)
     assert report.ok, report.problems

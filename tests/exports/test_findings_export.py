@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from storage.db import session_scope
+from storage.findings import decide
 from storage.exports import COLUMNS, UnknownFindingsError, export_findings, neutralise, parse_since
 from storage.repository import FindingFilter
 
-from .conftest import EVIDENCE, HTML, PRODUCT, Store, detected, run
+from .conftest import EVIDENCE, FETCHED, HTML, PRODUCT, Store, detected, run
 
 BOM = b"\xef\xbb\xbf"
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -71,6 +72,42 @@ def test_csv_starts_with_the_bom_and_reads_back_with_vietnamese_intact(store: St
     assert json.loads(row["evidence"])["product"] == PRODUCT
     assert ", " not in row["evidence"]  # compact JSON
     assert row["reviewer"] == row["note"] == ""
+
+
+CHAIN = [{"url": "https://ads.example/c/42", "status": 302, "via": "http", "to": "https://demo-giadung.vn/p/noi-com"}]
+UNCERTAIN = "Circular 39/2025 Art. 3: standing after Decree 239/2026 to be confirmed [S1]"
+ADDED_COLUMNS = ("title_vi", "uncertain", "ad_id", "first_seen", "last_seen", "state", "decision",
+                 "ad_redirect_chain")
+
+
+def test_the_original_columns_keep_their_places_and_the_new_ones_follow() -> None:
+    assert COLUMNS[:22] == (
+        "finding_id", "rule", "title", "legal_basis", "severity", "site", "url", "observed_at_utc",
+        "observed_at_local", "message", "evidence", "status", "reviewer", "note", "html_path", "html_sha256",
+        "dom_path", "dom_sha256", "screenshot_path", "screenshot_sha256", "warc_path", "warc_sha256")
+    assert COLUMNS[22:] == ADDED_COLUMNS
+
+
+def test_csv_round_trips_the_reviewer_caveat_the_ad_and_the_lifecycle(store: Store, data_dir: Path,
+                                                                     tmp_path: Path) -> None:
+    later = FETCHED + timedelta(days=2)
+    with session_scope(store.engine) as session:
+        [ad_finding] = store.add_page(session, [detected(uncertain=UNCERTAIN)], ad_id="AD-42", redirect_chain=CHAIN)
+        store.add_page(session, [detected(uncertain=UNCERTAIN)], fetched_at=later)  # seen again, two days on
+        [plain] = store.add_page(session, [detected(subject="offer:other")], url="https://demo-giadung.vn/p/2")
+        decide(session, plain, "confirmed", actor="lan.nguyen", note="checked")
+    out = tmp_path / "findings.csv"
+    with session_scope(store.engine) as session:
+        export_findings(session, FindingFilter(), out, data_dir=data_dir)
+    by_id = {int(row["finding_id"]): row for row in read_csv(out)}
+    ad, other = by_id[ad_finding], by_id[plain]
+    assert ad["title_vi"] == "Giảm giá quá 50%" and ad["uncertain"] == UNCERTAIN
+    assert ad["ad_id"] == "AD-42" and json.loads(ad["ad_redirect_chain"]) == CHAIN
+    assert ad["first_seen"] == "2026-11-20T10:15:42+07:00" and ad["last_seen"] == "2026-11-22T10:15:42+07:00"
+    assert (ad["state"], ad["decision"], ad["status"]) == ("open", "", "open")
+    assert (other["state"], other["decision"], other["status"], other["reviewer"]) == (
+        "open", "confirmed", "confirmed", "lan.nguyen")
+    assert other["ad_id"] == other["ad_redirect_chain"] == other["uncertain"] == ""
 
 
 def test_artifact_columns_point_into_the_data_dir_and_are_empty_when_missing(store: Store, data_dir: Path,

@@ -46,4 +46,5 @@ def test_user_mistakes_are_one_line_errors() -> None:
         (["users", "disable", "khong.co"], "", "no user 'khong.co'"),
     ):
         result = runner.invoke(cli, args, input=stdin)
-        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output, args
+        # Input a user can fix: exit status 2, as for every input mistake on the command line (cli/errors.py).
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output, args
