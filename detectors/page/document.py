@@ -40,6 +40,9 @@ INLINE_TAGS = _TEXT_INLINE_TAGS | {"br", "wbr"}
 SKIP_TAGS = _TEXT_SKIP_TAGS | {"title", "meta", "link"}
 # Navigation chrome: a "Khuyến mãi" menu item is not a promotion announcement.
 NAV_TAGS = frozenset({"nav", "header", "a", "button", "select", "option"})
+# A row of two or more links and nothing else (a category bar built of <div>s) is a menu too.
+_MENU_ITEM_TAGS = frozenset({"a", "button"})
+_MENU_SEPARATORS = re.compile(r"[\s|·•/\-–—»>,]*")
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,7 @@ def _walk(root: lxml.html.HtmlElement, out: list[Block], paths: CssPaths, *, in_
             tag = _tag(el)
             if not tag or tag in SKIP_TAGS or is_hidden(el):
                 continue
-            nav = nav or tag in NAV_TAGS
+            nav = nav or tag in NAV_TAGS or _is_link_row(el)
             text = normalize_whitespace("".join(_inline_parts(el)))
             if text:
                 out.append(Block(text, el, nav, tag, len(out), paths))
@@ -266,6 +269,21 @@ def _walk(root: lxml.html.HtmlElement, out: list[Block], paths: CssPaths, *, in_
             else:
                 children.append((child, nav, False))
         stack.extend(reversed(children))
+
+
+def _is_link_row(el: lxml.html.HtmlElement) -> bool:
+    """``el`` holds two or more links or buttons and, between them, at most separators."""
+    if not _MENU_SEPARATORS.fullmatch(el.text or ""):
+        return False
+    items = 0
+    for child in el:
+        tag = _tag(child)
+        if tag in SKIP_TAGS or not tag:
+            continue
+        if tag not in _MENU_ITEM_TAGS or not _MENU_SEPARATORS.fullmatch(child.tail or ""):
+            return False
+        items += 1
+    return items >= 2
 
 
 def _inline_parts(el: lxml.html.HtmlElement) -> list[str]:
