@@ -18,15 +18,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from detectors import HistoryRun, Observation, Rulebook, history_findings, history_since, wants_revisit
+from detectors import (
+    HistoryRun,
+    Observation,
+    Rulebook,
+    history_findings,
+    history_since,
+    product_series_key,
+    series_key,
+    wants_revisit,
+)
 from detectors.types import Finding as DetectedFinding
 
-from .models import PageSnapshot, PriceObservation, RevisitRequest, utcnow
+from .models import PageSnapshot, PriceObservation, RevisitRequest, Site, utcnow
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 __all__ = ["due_revisits", "history_findings_for", "mark_revisited", "observation_of_row", "record_observations",
-           "request_revisits", "series_of", "stored_series"]
+           "request_revisits", "series_of", "stored_series", "stored_series_of"]
 
 
 def record_observations(session: Session, snapshot: PageSnapshot,
@@ -84,6 +93,28 @@ def stored_series(session: Session, site_id: int, product_keys: Iterable[str], *
             query = query.where(PriceObservation.snapshot_id != excluding_snapshot)
         for row in session.scalars(query):
             found[row.product_key].append(observation_of_row(row))
+    return found
+
+
+def stored_series_of(session: Session, observations: Sequence[Observation],
+                     since: date | None = None) -> dict[str, list[Observation]]:
+    """The stored series of every product among ``observations`` (by ``detectors.series_key``), up to the
+    latest of them: what ``ecwatch detect --batch --history`` adds to a batch."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for observation in observations:
+        domain, _sep, key = series_key(observation).partition("\x1f")
+        wanted[domain].add(key)
+    if not observations:
+        return {}
+    until = max(o.observed_at for o in observations)
+    found: dict[str, list[Observation]] = {}
+    for domain, keys in wanted.items():
+        site_id = session.scalar(select(Site.id).where(Site.domain == domain))
+        if site_id is None:
+            continue
+        start = since or date(min(o.on for o in observations).year - 1, 1, 1)
+        for key, series in stored_series(session, site_id, keys, since=start, until=until).items():
+            found[product_series_key(domain, key)] = series
     return found
 
 

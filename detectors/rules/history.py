@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
+from detectors.domains import registrable_domain
 from detectors.history import VIETNAM, Observation
 from detectors.rulebook import Rule, Rulebook
 from detectors.rules.base import make_finding, short_hash
 from detectors.types import Finding
 
-__all__ = ["HISTORY_RULES", "HistoryRun", "history_findings", "history_since", "wants_revisit"]
+__all__ = ["HISTORY_RULES", "HistoryRun", "findings_across", "history_findings", "history_since",
+           "product_series_key", "series_key", "wants_revisit"]
 
 FAKE_REF, DUR_120, URGENCY = "PROMO-FAKE-REF", "PROMO-DUR-120", "PROMO-FAKE-URGENCY"
 HISTORY_RULES = frozenset({FAKE_REF, DUR_120, URGENCY})
@@ -205,3 +207,31 @@ def _offer_evidence(last: Observation) -> dict[str, Any]:
 def _series(observations: Iterable[Observation]) -> list[dict[str, Any]]:
     described = [o.describe() for o in observations]
     return described[-MAX_SERIES_IN_EVIDENCE:]
+
+
+def findings_across(observations: Sequence[Observation], run: HistoryRun,
+                    earlier: Mapping[str, Sequence[Observation]] | None = None) -> list[list[Finding]]:
+    """For each observation of a batch (any products, any order), the history findings it raises given
+    every observation of its product (same site, same key) seen before it: in the batch, and in
+    ``earlier`` (stored history, by ``series_key``). Visits at the same moment keep the batch's order."""
+    by_product: dict[str, list[tuple[int, Observation]]] = {}
+    for index, observation in enumerate(observations):
+        by_product.setdefault(series_key(observation), []).append((index, observation))
+    found: list[list[Finding]] = [[] for _ in observations]
+    for key, members in by_product.items():
+        members.sort(key=lambda pair: (pair[1].observed_at, pair[0]))
+        stored = list((earlier or {}).get(key, ()))
+        for position, (index, observation) in enumerate(members):
+            before = [o for o in stored if o.observed_at < observation.observed_at]
+            series = before + [o for _, o in members[:position]] + [observation]
+            found[index] = history_findings(sorted(series[:-1], key=lambda o: o.observed_at) + [observation], run)
+    return found
+
+
+def series_key(observation: Observation) -> str:
+    """A product across a batch: its site (registrable domain) and its key."""
+    return product_series_key(registrable_domain(observation.url), observation.product_key)
+
+
+def product_series_key(domain: str, product_key: str) -> str:
+    return f"{domain}\x1f{product_key}"
