@@ -35,7 +35,7 @@ from .models import PageSnapshot, PriceObservation, RevisitRequest, Site, utcnow
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 __all__ = ["due_revisits", "history_findings_for", "mark_revisited", "observation_of_row", "record_observations",
-           "request_revisits", "series_of", "stored_series", "stored_series_of"]
+           "products_at_url", "request_revisits", "series_of", "sites_of_product", "stored_series", "stored_series_of"]
 
 
 def record_observations(session: Session, snapshot: PageSnapshot,
@@ -183,3 +183,19 @@ def mark_revisited(session: Session, request_ids: Iterable[int], run_id: int | N
     for request in session.scalars(select(RevisitRequest).where(RevisitRequest.id.in_(list(request_ids)))):
         request.done_at = utcnow()
         request.run_id = run_id
+
+
+def products_at_url(session: Session, url: str) -> list[tuple[int, str]]:
+    """(site id, product key) of every product observed on pages fetched from ``url``."""
+    rows = session.execute(select(PriceObservation.site_id, PriceObservation.product_key).distinct()
+                           .join(PageSnapshot, PageSnapshot.id == PriceObservation.snapshot_id)
+                           .where(PageSnapshot.final_url == url)
+                           .order_by(PriceObservation.site_id, PriceObservation.product_key))
+    return [(site_id, key) for site_id, key in rows]
+
+
+def sites_of_product(session: Session, product_key: str) -> list[int]:
+    """The sites a product key was observed on."""
+    return list(session.scalars(select(PriceObservation.site_id).distinct()
+                                .where(PriceObservation.product_key == product_key)
+                                .order_by(PriceObservation.site_id)))
