@@ -35,7 +35,7 @@ from .models import PageSnapshot, PriceObservation, RevisitRequest, Site, utcnow
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 __all__ = ["due_revisits", "history_findings_for", "mark_revisited", "observation_of_row", "record_observations",
-           "products_at_url", "request_revisits", "series_of", "sites_of_product", "stored_series", "stored_series_of"]
+           "products_at_url", "request_revisits", "series_at_snapshot", "series_of", "sites_of_product", "stored_series", "stored_series_of"]
 
 
 def record_observations(session: Session, snapshot: PageSnapshot,
@@ -199,3 +199,9 @@ def sites_of_product(session: Session, product_key: str) -> list[int]:
     return list(session.scalars(select(PriceObservation.site_id).distinct()
                                 .where(PriceObservation.product_key == product_key)
                                 .order_by(PriceObservation.site_id)))
+
+
+def series_at_snapshot(session: Session, snapshot_id: int) -> list[PriceObservation]:
+    """What one snapshot showed of each product."""
+    return list(session.scalars(select(PriceObservation).where(PriceObservation.snapshot_id == snapshot_id)
+                                .order_by(PriceObservation.id)))
