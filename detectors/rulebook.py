@@ -60,7 +60,7 @@ _BOOLS = ("enabled", "lifted_in_windows")
 # "P*" is the full text read in an unofficial transcription.
 CONFIDENCE_MARKS = ("P", "P*", "S2", "S1", "U")
 # What a check needs beyond one page: such rows are judged by their own checks, not by ``detect``.
-REQUIREMENTS = {"price-history": "judged across crawls from the price history (detectors.rules.history), never on a single page"}
+REQUIREMENTS = {"price-history": "from the price history (detectors.rules.history), never on a single page"}
 
 
 class RulebookError(ValueError):
