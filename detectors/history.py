@@ -93,8 +93,9 @@ def observations_of(page: Page, observed_at: datetime, *, source: str | None = N
 
 
 def _plain_sale(offer: Offer) -> bool:
+    elsewhere = bool(offer.link_hosts) and all(host not in ("", "redirect") for host in offer.link_hosts)
     return (offer.price is not None and offer.price > 0 and offer.currency in (VND, None)
-            and not offer.context_flags and not (offer.link_hosts and all(offer.link_hosts)))
+            and not offer.context_flags and not elsewhere)
 
 
 def _observation(offer: Offer, key: str, url: str, observed_at: datetime, deadline: Deadline | None,

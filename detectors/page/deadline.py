@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 __all__ = ["Deadline", "page_deadline"]
@@ -46,7 +47,9 @@ _AT_DAY_FIRST = re.compile(
 _ATTRIBUTE = re.compile(
     r"""data-(?:countdown|count-down|end|end-?time|end-?date|date-end|time-end|deadline|expire[sd]?|expiry)"""
     r"""\s*=\s*["']([^"'<>]{1,40})["']""", re.IGNORECASE)
-_SCRIPT = re.compile(r"<script\b[^>]*>(.{0,20000}?)</script>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_OPEN = re.compile(r"<script\b[^>]{0,500}>", re.IGNORECASE)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.IGNORECASE)
+_MAX_SCRIPT = 20_000  # characters of one script read
 _TIMER_WORDS = re.compile(r"count\s*-?\s*down|timer|flash\s*-?\s*sale|deadline", re.IGNORECASE)
 _NEW_DATE = re.compile(r"""new\s+Date\(\s*(?:["']([^"']{8,40})["']|(\d{10,13}))\s*\)""")
 
@@ -115,9 +118,22 @@ def _attribute(html: str, observed_at: datetime) -> Deadline | None:
     return None
 
 
+def _scripts(html: str) -> Iterator[str]:
+    """The bodies of the page's scripts, each cut at ``_MAX_SCRIPT``: one pass over the markup, however
+    many unclosed ``<script`` a hostile page holds."""
+    position = 0
+    for opening in _SCRIPT_OPEN.finditer(html, 0, _MAX_SCAN):
+        if opening.start() < position:
+            continue
+        closing = _SCRIPT_CLOSE.search(html, opening.end(), _MAX_SCAN)
+        if closing is None:
+            return
+        yield html[opening.end():min(closing.start(), opening.end() + _MAX_SCRIPT)]
+        position = closing.end()
+
+
 def _script(html: str, observed_at: datetime) -> Deadline | None:
-    for script in _SCRIPT.finditer(html, 0, _MAX_SCAN):
-        body = script.group(1)
+    for body in _scripts(html):
         if not _TIMER_WORDS.search(body):
             continue
         for match in _NEW_DATE.finditer(body):

@@ -152,6 +152,14 @@ def test_the_deadline_a_page_announces(text: str, html: str, expected: str | Non
         assert found is not None and found.at == datetime.fromisoformat(expected)
 
 
+def test_hostile_markup_is_read_in_one_pass() -> None:
+    # Fifty thousand unclosed scripts and a megabyte of digits: a reader that rescanned from every
+    # "<script" would take hours here (a frozen crawl); this one reads the markup once.
+    html = "<script>countdown " * 50_000 + "1" * 1_000_000
+    text = "Kết thúc sau " + "9" * 100_000
+    assert page_deadline(text, html, AT) is None
+
+
 def test_observations_key_products_by_declared_id_else_by_url_and_name() -> None:
     html = """<html lang="vi"><head><script type="application/ld+json">
       {"@type": "Product", "name": "Ấm siêu tốc", "sku": "AST-1",
