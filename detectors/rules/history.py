@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
 from detectors.domains import registrable_domain
@@ -102,8 +103,8 @@ def _fake_reference(last: Observation, earlier: list[Observation], run: HistoryR
         return None
     return make_finding(
         rule,
-        message=(f"Reference price {reference} is above every price charged in the {lookback} days before "
-                 f"{last.on:%d/%m/%Y} (highest {highest}, {len(window)} observations)."),
+        message=(f"Reference price {_vnd(reference)} is above every price charged in the {lookback} days before "
+                 f"{last.on:%d/%m/%Y} (highest {_vnd(highest)}, {len(window)} observations)."),
         evidence={**_offer_evidence(last), "reference_price": str(reference), "price": str(last.price),
                   "max_price_charged": str(highest), "window_start": start.isoformat(),
                   "window_end": last.on.isoformat(), "observations": len(window),
@@ -175,7 +176,7 @@ def _reset_deadline(last: Observation, earlier: list[Observation], run: HistoryR
         rule,
         message=(f"The deadline moved {_minutes(shift)} minutes later between visits "
                  f"({_local(before.deadline)} → {_local(last.deadline)}) while the offer stayed "
-                 f"{last.price}" + (f" (reference {last.reference_price})." if last.reference_price else ".")),
+                 f"{_vnd(last.price)}" + (f" (reference {_vnd(last.reference_price)})." if last.reference_price else ".")),
         evidence={**_offer_evidence(last), "price": str(last.price),
                   "reference_price": str(last.reference_price) if last.reference_price is not None else None,
                   "earlier_visit": before.observed_at.isoformat(timespec="seconds"),
@@ -186,6 +187,11 @@ def _reset_deadline(last: Observation, earlier: list[Observation], run: HistoryR
                   "series": _series([before, last])},
         subject=f"history:urgency:{last.product_key}:{short_hash(last.price, last.reference_price)}",
     )
+
+
+def _vnd(amount: Decimal) -> str:
+    """``1400000`` → ``1.400.000₫``, as the shops write it."""
+    return f"{amount:,.0f}".replace(",", ".") + "₫"
 
 
 def _minutes(delta: timedelta) -> int:
