@@ -103,7 +103,8 @@ def _observation(offer: Offer, key: str, url: str, observed_at: datetime, deadli
     assert offer.price is not None
     return Observation(
         product_key=key, observed_at=observed_at, price=offer.price, reference_price=offer.reference_price,
-        discount_text=offer.discount_text, deadline=deadline.at if deadline else None, name=offer.name, url=url,
+        discount_text=offer.discount_text, in_stock=offer.in_stock, deadline=deadline.at if deadline else None,
+        name=offer.name, url=url,
         snippet=(offer.quote or offer.snippet)[:500], css_path=offer.css_path,
         deadline_quote=deadline.quote[:200] if deadline else None, source=source)
 

@@ -163,7 +163,8 @@ def test_hostile_markup_is_read_in_one_pass() -> None:
 def test_observations_key_products_by_declared_id_else_by_url_and_name() -> None:
     html = """<html lang="vi"><head><script type="application/ld+json">
       {"@type": "Product", "name": "Ấm siêu tốc", "sku": "AST-1",
-       "offers": {"@type": "Offer", "price": "300000", "priceCurrency": "VND"}}</script></head><body>
+       "offers": {"@type": "Offer", "price": "300000", "priceCurrency": "VND",
+                  "availability": "https://schema.org/InStock"}}</script></head><body>
       <div class="product-card"><h3 class="product-name">Ấm siêu tốc</h3>
         <del class="price-old">600.000₫</del> <span class="price-sale">300.000₫</span></div>
       <div class="product-card"><h3 class="product-name">Bàn ủi hơi nước</h3><span class="price">450.000₫</span></div>
@@ -173,7 +174,8 @@ def test_observations_key_products_by_declared_id_else_by_url_and_name() -> None
     assert set(by_key) == {"id:sku:AST-1", "url:https://shop.vn/sale?page=2|bàn ủi hơi nước"}
     kettle = by_key["id:sku:AST-1"]
     assert (kettle.price, kettle.reference_price) == (Decimal(300_000), Decimal(600_000))
-    assert kettle.deadline == AT + timedelta(hours=1) and kettle.discounted
+    assert kettle.deadline == AT + timedelta(hours=1) and kettle.discounted and kettle.in_stock is True
+    assert by_key["url:https://shop.vn/sale?page=2|bàn ủi hơi nước"].in_stock is None  # declared nowhere
 
 
 def test_canonical_url_drops_tracking_and_fragment_only() -> None:

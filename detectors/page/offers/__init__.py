@@ -29,6 +29,9 @@ _OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
 _REFERENCE_PRICE_TYPES = ("StrikethroughPrice", "ListPrice", "MSRP", "RegularPrice")
 # Identifier properties of schema.org Product/Offer, most specific first.
 _ID_KEYS = ("sku", "gtin14", "gtin13", "gtin12", "gtin8", "gtin", "mpn", "productID")
+# schema.org ItemAvailability values (lower case), for the price history's "in stock".
+_IN_STOCK = frozenset({"instock", "limitedavailability", "onlineonly", "instoreonly", "preorder", "presale"})
+_OUT_OF_STOCK = frozenset({"outofstock", "soldout", "discontinued", "backorder"})
 _SNIPPET_KEYS = ("@type", "price", "lowPrice", "highPrice", "priceCurrency", "priceSpecification")
 
 
@@ -54,9 +57,9 @@ def extract_offers(
 
 def dedupe(offers: list[Offer]) -> tuple[Offer, ...]:
     """One offer per (name, price, reference, currency); a bare price loses to a pair, which keeps the
-    product identifier the bare one declared."""
+    product identifier and availability the bare one declared."""
     paired = {_key(o, with_reference=False) for o in offers if o.reference_price is not None}
-    identified = {_key(o, with_reference=False): o.product_id for o in reversed(offers) if o.product_id}
+    declared = {_key(o, with_reference=False): o for o in reversed(offers) if o.product_id or o.in_stock is not None}
     seen: set[tuple[object, ...]] = set()
     kept: list[Offer] = []
     for offer in offers:
@@ -64,9 +67,19 @@ def dedupe(offers: list[Offer]) -> tuple[Offer, ...]:
         if key in seen or (offer.reference_price is None and _key(offer, with_reference=False) in paired):
             continue
         seen.add(key)
-        product_id = offer.product_id or identified.get(_key(offer, with_reference=False))
-        kept.append(replace(offer, product_id=product_id) if product_id != offer.product_id else offer)
+        kept.append(_with_declared(offer, declared.get(_key(offer, with_reference=False))))
     return tuple(kept)
+
+
+def _with_declared(offer: Offer, declared: Offer | None) -> Offer:
+    """``offer`` with the identifier and availability its structured twin declared, where it has none."""
+    if declared is None or declared is offer:
+        return offer
+    product_id = offer.product_id or declared.product_id
+    in_stock = offer.in_stock if offer.in_stock is not None else declared.in_stock
+    if (product_id, in_stock) == (offer.product_id, offer.in_stock):
+        return offer
+    return replace(offer, product_id=product_id, in_stock=in_stock)
 
 
 def _key(offer: Offer, *, with_reference: bool) -> tuple[object, ...]:
@@ -160,7 +173,15 @@ def _schema_offer(name: str | None, node: Mapping[str, Any], source: str,
         reference_price_text=_text(reference_raw),
         reference_basis="structured" if reference is not None else None,
         product_id=product_id,
+        in_stock=_availability(node),
     )
+
+
+def _availability(node: Mapping[str, Any]) -> bool | None:
+    value = str(_first(node, "availability") or "").rsplit("/", 1)[-1].strip().lower()
+    if value in _IN_STOCK:
+        return True
+    return False if value in _OUT_OF_STOCK else None
 
 
 def _snippet(name: str | None, node: Mapping[str, Any]) -> str:
