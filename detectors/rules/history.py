@@ -5,7 +5,7 @@ observation, the visit being judged now, against the visits before it; the rule 
 visit's day decides, so a series is judged by the law of each of its days.
 
 - PROMO-FAKE-REF: the advertised reference price is above every price charged in the preceding
-  ``lookback_days`` with at least ``min_observations`` observations there (legal-rules §2.6).
+  ``lookback_days``, observed there on at least ``min_observations`` distinct days (legal-rules §2.6).
 - PROMO-DUR-120: the product was seen discounted on more than ``max_days_per_year`` distinct days of
   the calendar year, days inside concentrated-promotion windows and days the rule was not law
   (from 26/06/2026) not counted. Days between crawls are unknown: the count is a lower bound.
@@ -92,8 +92,9 @@ def _fake_reference(last: Observation, earlier: list[Observation], run: HistoryR
     start = last.on - timedelta(days=lookback)
     window = [o for o in earlier if o.on >= start]
     needed = int(rule.decimal("min_observations"))
-    if len(window) < needed:
-        run.note(FAKE_REF, f"{last.product_key}: {len(window)} observation(s) in the {lookback} days before "
+    days = len({o.on for o in window})  # a product on two pages of one crawl, or a revisit, is one day seen
+    if days < needed:
+        run.note(FAKE_REF, f"{last.product_key}: observed on {days} day(s) in the {lookback} days before "
                            f"{last.on:%d/%m/%Y}, fewer than {needed}")
         return None
     highest = max(o.price for o in window)
@@ -104,10 +105,10 @@ def _fake_reference(last: Observation, earlier: list[Observation], run: HistoryR
     return make_finding(
         rule,
         message=(f"Reference price {_vnd(reference)} is above every price charged in the {lookback} days before "
-                 f"{last.on:%d/%m/%Y} (highest {_vnd(highest)}, {len(window)} observations)."),
+                 f"{last.on:%d/%m/%Y} (highest {_vnd(highest)}; {len(window)} observations on {days} days)."),
         evidence={**_offer_evidence(last), "reference_price": str(reference), "price": str(last.price),
                   "max_price_charged": str(highest), "window_start": start.isoformat(),
-                  "window_end": last.on.isoformat(), "observations": len(window),
+                  "window_end": last.on.isoformat(), "observations": len(window), "days_observed": days,
                   "lookback_days": lookback, "min_observations": needed, "series": _series(window + [last])},
         subject=f"history:fake-ref:{last.product_key}:{short_hash(reference)}",
     )

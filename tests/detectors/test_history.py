@@ -57,6 +57,15 @@ def test_honest_discounts_stay_silent(earlier: list[int], why: str) -> None:
     assert "PROMO-FAKE-REF" not in rules_raised(series), why
 
 
+def test_observations_count_by_day_seen() -> None:
+    # Three visits on one day (a listing, the product page, a revisit) are one day seen: too few.
+    series = [seen(OCT, 700_000, hours=h) for h in (0, 0.1, 6)] + [seen(date(2026, 10, 2), 700_000)]
+    series.append(seen(date(2026, 10, 3), 700_000, 1_400_000))
+    assert "PROMO-FAKE-REF" not in rules_raised(series)
+    series.insert(-1, seen(date(2026, 10, 2), 700_000, hours=12))  # still two days
+    assert "PROMO-FAKE-REF" not in rules_raised(series)
+
+
 def test_prices_older_than_the_window_do_not_back_a_reference() -> None:
     # 1.400.000₫ was charged in August, more than 30 days before: since then only 700.000₫.
     series = nightly(date(2026, 8, 1), date(2026, 8, 3), 1_400_000) + nightly(date(2026, 9, 20), date(2026, 9, 23), 700_000)
