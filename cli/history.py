@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from storage.history import products_at_url, series_of, sites_of_product
 from storage.models import PageSnapshot, PriceObservation, Site
-from storage.pricechart import PricePoint, bar, dong, svg_chart
+from storage.pricechart import PlotUnavailable, PricePoint, bar, dong, png_chart, svg_chart
 
-from .common import CONTEXT_SETTINGS, InputError, database_label, database_session
+from .common import (CONTEXT_SETTINGS, InputError, database_label, database_session, runtime_errors,
+                     user_errors)
 from .i18n import tr
 from .lookups import resolve_site
 from .output import Column, chosen_format, emit, format_option, local_time, notice, printable
@@ -51,8 +52,10 @@ def find_products(session: Any, target: str, site: str | None) -> list[tuple[int
 @click.argument("target", metavar="URL|PRODUCT_KEY")
 @click.option("--site", help="Only this site's product (a product key such as id:sku:… may be on several).")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also draw the series (price and reference price) into FILE.svg.")
+              help="Also draw the series (price and reference price) into FILE.svg, or FILE.png (matplotlib).")
 @format_option
+@user_errors(OSError)  # --plot into a folder that does not exist or cannot be written
+@runtime_errors(PlotUnavailable)
 def history_command(target: str, site: str | None, plot_file: Path | None, output_format: str | None) -> None:
     """Print a product's price history: every observation the crawls stored, with a bar per price.
 
@@ -66,9 +69,12 @@ def history_command(target: str, site: str | None, plot_file: Path | None, outpu
     \b
         ecwatch history https://shop.example.vn/p/noi-chien
         ecwatch history id:sku:NC-5L --site shop.example.vn --plot noi-chien.svg
+        ecwatch history id:sku:NC-5L --plot noi-chien.png
     """
-    if plot_file is not None and plot_file.suffix.lower() != ".svg":
-        raise InputError(f"--plot {printable(plot_file)}: the chart is drawn as SVG: name a .svg file")
+    if plot_file is not None and plot_file.suffix.lower() not in (".svg", ".png"):
+        raise InputError(f"--plot {printable(plot_file)}: name a .svg or .png file")
+    if plot_file is not None and not plot_file.resolve().parent.is_dir():
+        raise InputError(f"--plot {printable(plot_file)}: no folder {printable(plot_file.resolve().parent)}")
     with database_session() as session:
         products = find_products(session, target, site)
         if not products:
@@ -85,12 +91,20 @@ def history_command(target: str, site: str | None, plot_file: Path | None, outpu
                 .where(PageSnapshot.id.in_([r.snapshot_id for r in rows])))}
             high = max(max(r.price, r.reference_price or 0) for r in rows)
             domain = session.get_one(Site, site_id).domain
+            if plot_file is not None:  # drawn first: a chart that cannot be written leaves no half output
+                points = [PricePoint(r.observed_at, r.price, r.reference_price, r.deadline) for r in rows]
+                draw(points, f"{key} ({domain})", plot_file)
             emit([observation_record(r, urls.get(r.snapshot_id, ""), high) for r in rows], COLUMNS, output,
                  title=tr("Price history of {key} on {site}", key=printable(key), site=domain))
             if plot_file is not None:
-                points = [PricePoint(r.observed_at, r.price, r.reference_price, r.deadline) for r in rows]
-                plot_file.write_text(svg_chart(points, f"{key} ({domain})"), encoding="utf-8")
                 notice(tr("Wrote the chart to {path}", path=str(plot_file.resolve())))
+
+
+def draw(points: list[PricePoint], title: str, plot_file: Path) -> None:
+    if plot_file.suffix.lower() == ".png":
+        png_chart(points, title, plot_file)
+    else:
+        plot_file.write_text(svg_chart(points, title), encoding="utf-8")
 
 
 history_command.name = "history"

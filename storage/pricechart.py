@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-__all__ = ["PricePoint", "bar", "dong", "svg_chart"]
+__all__ = ["PlotUnavailable", "PricePoint", "bar", "dong", "png_chart", "svg_chart"]
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -86,8 +87,46 @@ def svg_chart(points: list[PricePoint], title: str) -> str:
 def _text(value: str) -> str:
     """Page-derived text as XML character data: markup escaped, control characters (which XML does not
     allow, and terminals obey) shown as ``\\xNN``."""
-    visible = "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" for ch in value)
-    return escape(visible)
+    return escape(_visible(value))
+
+
+def _visible(value: str) -> str:
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" for ch in value)
+
+
+class PlotUnavailable(RuntimeError):
+    """matplotlib, which draws PNG charts, is not installed (the ``plot`` extra)."""
+
+
+def png_chart(points: list[PricePoint], title: str, path: Path) -> None:
+    """The same chart as ``svg_chart``, drawn by matplotlib (Agg, no display) into a PNG file.
+
+    The title is page-derived: drawn as plain text (``parse_math=False``: a "$" starts no formula),
+    control characters shown as ``\\xNN``."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise PlotUnavailable("a PNG chart needs matplotlib: pip install 'ecwatch[plot]' (or use --plot FILE.svg)")
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+    from matplotlib.ticker import FuncFormatter
+
+    figure, axes = pyplot.subplots(figsize=(WIDTH / 100, HEIGHT / 100), dpi=100)
+    try:
+        times = [p.at.astimezone(VIETNAM) for p in points]
+        axes.plot(times, [p.price for p in points], color="#1f5fa8", marker="o", markersize=3, label="price")
+        references = [(t, p.reference_price) for t, p in zip(times, points) if p.reference_price is not None]
+        if references:
+            axes.plot([t for t, _ in references], [r for _, r in references], color="#c0392b", linestyle="--",
+                      label="reference price")
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: dong(int(value))))
+        axes.set_title(_visible(title)[:120], fontsize=9, parse_math=False)
+        axes.legend(fontsize=8)
+        figure.autofmt_xdate()
+        figure.tight_layout()
+        figure.savefig(path, format="png")
+    finally:
+        pyplot.close(figure)
 
 
 def _day(moment: datetime) -> str:

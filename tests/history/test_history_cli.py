@@ -24,7 +24,7 @@ from storage.repository import SnapshotInput, save_snapshot
 from .nights import crawl_nights
 from .priceshop import PriceShop
 
-HOSTILE_KEY = "url:https://evil.vn/p|<script>alert(1)</script> \x1b[31mred"
+HOSTILE_KEY = "url:https://evil.vn/p|<script>alert(1)</script> \x1b[31mred $\\frac{1}{0}$ $"
 
 
 @pytest.fixture
@@ -57,6 +57,12 @@ def test_a_pages_products_are_listed_night_by_night(five_nights: PriceShop) -> N
     assert lines[1].split("\t")[0].startswith("2026-10-01 02:00:00+07:00")
 
 
+def test_a_product_key_is_plotted_as_png(five_nights: PriceShop, tmp_path: Path) -> None:
+    chart = tmp_path / "fake.png"
+    code, _output = run("id:sku:FAKE-1", "--plot", str(chart))
+    assert code == 0 and chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
 def test_a_product_key_is_plotted_as_svg(five_nights: PriceShop, tmp_path: Path) -> None:
     chart = tmp_path / "fake.svg"
     code, output = run("id:sku:FAKE-1", "--site", "gia-dem.vn", "--plot", str(chart), "--format", "table")
@@ -80,11 +86,15 @@ def test_page_text_in_a_key_is_never_markup_or_terminal_codes(store: Engine, tmp
     text = chart.read_text(encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;" in text
     ET.fromstring(text)
+    png = tmp_path / "evil.png"  # "$" in the title starts no formula: matplotlib draws it as text
+    assert run(HOSTILE_KEY, "--plot", str(png))[0] == 0 and png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 @pytest.mark.parametrize("args, message", [
     (["id:sku:NOPE"], "no price history for id:sku:NOPE (database sqlite:///"),
-    (["id:sku:FAKE-1", "--plot", "chart.png"], "the chart is drawn as SVG"),
+    (["id:sku:FAKE-1", "--plot", "chart.pdf"], "name a .svg or .png file"),
+    (["id:sku:FAKE-1", "--plot", "/nonexistent/folder/chart.svg"], "no folder /nonexistent/folder"),
+    (["id:sku:FAKE-1", "--plot", "/proc/chart.svg"], "chart.svg"),  # a folder nobody may write in
     (["id:sku:FAKE-1", "--site", "nowhere.vn"], "--site: no site 'nowhere.vn'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(five_nights: PriceShop, args: list[str], message: str) -> None:
