@@ -7,8 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
+from cli.main import cli
 from schedules import jobs
 from storage.blobs import BlobStore
 from storage.db import session_scope
@@ -53,3 +55,8 @@ def test_a_due_revisit_crawls_the_page_again_and_flags_a_reset_countdown(db: Eng
                                 .where(Finding.rule == "PROMO-FAKE-URGENCY")).all()
         assert shown == [("PROMO-FAKE-URGENCY", shop.url("/p/countdown"))]
     assert jobs.revisit_job() is None  # served: not crawled again
+
+
+def test_run_now_revisit_with_nothing_due_says_so(db: Engine) -> None:
+    result = CliRunner().invoke(cli, ["schedule", "run-now", "revisit"], catch_exceptions=False)
+    assert result.exit_code == 0 and "No revisit is due" in result.output
