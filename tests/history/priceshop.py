@@ -11,7 +11,9 @@ Every product page is one product card. What each product does, night by night:
   until night 7, when three earlier nights never charged the reference;
 - ``/p/countdown``: 900.000₫ for three nights, then 900.000₫ struck beside 500.000₫ under "Kết thúc sau
   02:00:00" on every visit: a countdown that resets (PROMO-FAKE-URGENCY from night 5);
-- ``/p/flash``: the same offer with a fixed "Kết thúc lúc 23:59 ngày 31/10/2026": an honest deadline.
+- ``/p/flash``: the same offer with a fixed "Kết thúc lúc 23:59 ngày 31/10/2026": an honest deadline;
+- ``/p/deep``: 1.000.000₫ struck beside 400.000₫ every night: 60 % off (PROMO-DISC-50 on every page) and,
+  from night 4, a reference never charged.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ..htmlserver import html_handler
 
 HOST = "gia-dem.vn"
 NIGHT_1 = datetime(2026, 9, 30, 19, 0, tzinfo=timezone.utc)  # 01/10/2026 02:00 in Vietnam
-PRODUCTS = ("/p/fake", "/p/honest", "/p/rose", "/p/new", "/p/countdown", "/p/flash")
+PRODUCTS = ("/p/fake", "/p/honest", "/p/rose", "/p/new", "/p/countdown", "/p/flash", "/p/deep")
 
 
 def night_time(night: int, hours: float = 0) -> datetime:
@@ -76,6 +78,8 @@ class PriceShop:
             return (1_200_000 if n == 3 else 1_000_000, None if n < 5 else 1_200_000, "")
         if path == "/p/new":
             return None if n < 4 else (700_000, 1_400_000, "")
+        if path == "/p/deep":
+            return (400_000, 1_000_000, "")
         if path in ("/p/countdown", "/p/flash"):
             if n < 4:
                 return (900_000, None, "")
