@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from detectors import HistoryRun, Observation, history_findings, load_rulebook, parse_page
+from detectors import Context, HistoryRun, Observation, explain, history_findings, load_rulebook, parse_page
 from detectors.history import canonical_url, observations_of
 from detectors.page.deadline import page_deadline
 
@@ -189,3 +189,13 @@ def test_observations_key_products_by_declared_id_else_by_url_and_name() -> None
 
 def test_canonical_url_drops_tracking_and_fragment_only() -> None:
     assert canonical_url("https://Shop.vn/p/1?id=3&fbclid=x&utm_medium=y#reviews") == "https://shop.vn/p/1?id=3"
+
+
+def test_one_page_explained_says_the_history_rules_need_more_than_one_page() -> None:
+    html = ('<html lang="vi"><body><div class="product-card"><h3 class="product-name">Quạt</h3>'
+            '<del class="price-old">900.000₫</del> <span class="price-sale">500.000₫</span></div>'
+            '<form><button>Thêm vào giỏ hàng</button></form></body></html>')
+    verdicts = {v.rule: v for v in explain(parse_page(html, "https://quat.vn/p/1"), Context(on=OCT)).rules}
+    for rule in ("PROMO-FAKE-REF", "PROMO-FAKE-URGENCY"):
+        assert verdicts[rule].status == "silent" and "price history" in verdicts[rule].reasons[0]
+    assert verdicts["PROMO-DUR-120"].status == "not in force"  # October 2026: repealed from 26/06/2026
