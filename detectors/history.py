@@ -30,6 +30,9 @@ __all__ = ["Observation", "observations_of", "product_key", "vietnam_day"]
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|gbraid|wbraid|zarsrc|mc_\w+|ref|aff\w*|srsltid)$", re.IGNORECASE)
 MAX_KEY = 400
+# No shop sells above ten trillion đồng: a larger amount is a misread (or a hostile page) and would not fit
+# the store's 64-bit column.
+MAX_AMOUNT = Decimal(10) ** 13
 
 
 def vietnam_day(moment: datetime) -> date:
@@ -94,8 +97,9 @@ def observations_of(page: Page, observed_at: datetime, *, source: str | None = N
 
 def _plain_sale(offer: Offer) -> bool:
     elsewhere = bool(offer.link_hosts) and all(host not in ("", "redirect") for host in offer.link_hosts)
-    return (offer.price is not None and offer.price > 0 and offer.currency in (VND, None)
-            and not offer.context_flags and not elsewhere)
+    amounts = (offer.price, offer.reference_price or 0)
+    return (offer.price is not None and offer.price > 0 and all(a < MAX_AMOUNT for a in amounts)
+            and offer.currency in (VND, None) and not offer.context_flags and not elsewhere)
 
 
 def _observation(offer: Offer, key: str, url: str, observed_at: datetime, deadline: Deadline | None,

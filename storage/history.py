@@ -34,8 +34,9 @@ from .models import PageSnapshot, PriceObservation, RevisitRequest, Site, utcnow
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
-__all__ = ["due_revisits", "history_findings_for", "mark_revisited", "observation_of_row", "record_observations",
-           "products_at_url", "request_revisits", "series_at_snapshot", "series_of", "sites_of_product", "stored_series", "stored_series_of"]
+__all__ = ["due_revisits", "history_findings_for", "mark_revisited", "products_at_url", "record_observations",
+           "request_revisits", "series_at_snapshot", "series_of", "sites_of_product", "stored_series",
+           "stored_series_of"]
 
 
 def record_observations(session: Session, snapshot: PageSnapshot,
@@ -70,13 +71,6 @@ def _fill(row: PriceObservation, observation: Observation) -> None:
 
 def _dong(amount: Decimal) -> int:
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def observation_of_row(row: PriceObservation) -> Observation:
-    return Observation(product_key=row.product_key, observed_at=row.observed_at, price=Decimal(row.price),
-                       reference_price=Decimal(row.reference_price) if row.reference_price is not None else None,
-                       discount_text=row.discount_text, in_stock=row.in_stock, deadline=row.deadline,
-                       source=f"snapshot {row.snapshot_id}")
 
 
 _SERIES_COLUMNS = (PriceObservation.product_key, PriceObservation.observed_at, PriceObservation.price,

@@ -187,6 +187,13 @@ def test_observations_key_products_by_declared_id_else_by_url_and_name() -> None
     assert by_key["url:https://shop.vn/sale?page=2|bàn ủi hơi nước"].in_stock is None  # declared nowhere
 
 
+def test_absurd_amounts_are_not_observed() -> None:
+    html = ('<html lang="vi"><body><div class="product-card"><h3 class="product-name">Vàng</h3>'
+            '<del class="price-old">99.999.999.999.999.999.999₫</del> <span class="price-sale">500.000₫</span></div>'
+            '<form><button>Thêm vào giỏ hàng</button></form></body></html>')
+    assert observations_of(parse_page(html, "https://vang.vn/p/1"), AT) == ()
+
+
 def test_canonical_url_drops_tracking_and_fragment_only() -> None:
     assert canonical_url("https://Shop.vn/p/1?id=3&fbclid=x&utm_medium=y#reviews") == "https://shop.vn/p/1?id=3"
 
