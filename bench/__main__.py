@@ -6,6 +6,8 @@ baseline measured in the same run, written to ``bench/results/`` (JSON and Markd
   (d)     rendered pages/min vs static, and the PSS of the whole process tree (``bench.render_bench``)
   (e)     peak memory of the ecwatch crawl as the shop grows (1k, 5k, 10k pages)
   (f)     bytes stored per page, against the same pages uncompressed
+  (g)     price history: one product's series and the history rule pass at products × nights
+          observations, against a one-row SELECT (``bench.history_bench``)
 
 ``--quick`` runs small sizes and ends within about two minutes; the full run takes about half an hour.
 """
@@ -13,19 +15,19 @@ baseline measured in the same run, written to ``bench/results/`` (JSON and Markd
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from . import detect_speed, render_bench, throughput
+from . import detect_speed, history_bench, render_bench, throughput
+from .reporting import save
 from .shop import ShopSpec
 
-RESULTS = Path(__file__).resolve().parent / "results"
-FULL = {"products": 1250, "detect_pages": 300, "render_products": 150, "memory_sizes": [1000, 5000, 10000]}
-QUICK = {"products": 300, "detect_pages": 80, "render_products": 30, "memory_sizes": [300, 900]}
+FULL = {"products": 1250, "detect_pages": 300, "render_products": 150, "memory_sizes": [1000, 5000, 10000],
+        "history": {"products": 10_000, "nights": 365}}
+QUICK = {"products": 300, "detect_pages": 80, "render_products": 30, "memory_sizes": [300, 900],
+         "history": {"products": 1000, "nights": 90}}
 
 
 def run(sizes: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +41,8 @@ def run(sizes: dict[str, Any]) -> dict[str, Any]:
     results["render"] = render_bench.measure(sizes["render_products"], evidence=0)
     _step("(e) memory as the shop grows")
     results["memory"] = throughput.memory_by_size(sizes["memory_sizes"])
+    _step("(g) price history")
+    results["history"] = history_bench.measure(**sizes["history"])
     results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return results
 
@@ -63,7 +67,7 @@ def markdown(results: dict[str, Any]) -> str:
              "| pages | peak PSS MiB | peak RSS (sum) MiB | pages/s |", "|---|---|---|---|"]
     lines += [f"| {r['pages']} | {r['peak_pss_mib']} | {r['peak_rss_tree_mib']} | {r['pages_per_s']} |"
               for r in results["memory"]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n(g) " + history_bench.markdown(results["history"]).lstrip("# ")
 
 
 def _smaller(sizes: dict[str, list[Any]]) -> str:
@@ -81,13 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
     args = parser.parse_args(argv)
     results = run(QUICK if args.quick else FULL)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = results["started"].replace(":", "").replace("-", "")[:15]
-    kind = "quick" if args.quick else "full"
-    (RESULTS / f"{stamp}-{kind}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    report = markdown(results)
-    (RESULTS / f"{stamp}-{kind}.md").write_text(report, encoding="utf-8")
-    print(report)
+    save(results, "quick" if args.quick else "full", markdown(results))
     return 0
 
 

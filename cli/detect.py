@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -15,17 +15,21 @@ import click
 
 from detectors import (
     Explanation,
+    HistoryRun,
+    Observation,
     InMemoryRegistry,
     RegistryFileError,
     Rulebook,
     RulebookError,
     explain,
+    findings_across,
     load_rulebook,
     read_registry_csv,
 )
-from detectors.judge import NOT_JUDGED
-from detectors.types import Finding
-from storage.judge import Judge, PageToJudge
+from detectors.judge import NOT_JUDGED, Judgement
+from detectors.types import Finding, Page
+from storage.history import stored_series_of
+from storage.judge import Judge, PageToJudge, vietnam_date
 from storage.repository import StoredRegistry
 
 from .common import CONTEXT_SETTINGS, InputError, console, database_session, runtime_errors, user_errors
@@ -56,26 +60,32 @@ def findings_json(findings: list[Finding]) -> list[dict[str, Any]]:
     return [finding.to_dict() for finding in findings]
 
 
-def detect_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook) -> list[Finding]:
-    """The one judge's findings on a saved page, judged as of ``on``; nothing is stored."""
-    page = PageToJudge(url=url, body=path.read_bytes(), fetched_at=datetime.now(timezone.utc),
-                       content_type="text/html")  # the user says it is a page: fragments too
-    judgement, _page = Judge(rulebook, registry, on=on).judge(page)
-    if judgement.status == NOT_JUDGED:
-        raise NotJudged(f"not judged: {judgement.note}")
-    return list(judgement.findings)
+def detect_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook,
+                at: datetime | None = None) -> tuple[list[Finding], tuple[Observation, ...]]:
+    """The one judge's findings on a saved page, judged as of ``on``, and what it offered (seen ``at``,
+    default now); nothing is stored."""
+    judgement, _parsed, _judge, _page = _judge_file(path, url, on, registry, rulebook, at)
+    return list(judgement.findings), judgement.observations
 
 
-def explain_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook) -> Explanation:
+def explain_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook,
+                 at: datetime | None = None) -> tuple[Explanation, tuple[Observation, ...]]:
     """``detect_file`` with the reasons: the judge parses the page once, ``explain`` runs the rules over
     that same page model keeping what each rule weighed (its findings are the judge's)."""
-    page = PageToJudge(url=url, body=path.read_bytes(), fetched_at=datetime.now(timezone.utc),
-                       content_type="text/html")
+    judgement, parsed, judge, page = _judge_file(path, url, on, registry, rulebook, at)
+    assert parsed is not None
+    return explain(parsed, judge.context(page.fetched_at), rulebook=rulebook), judgement.observations
+
+
+def _judge_file(path: Path, url: str, on: date, registry: InMemoryRegistry, rulebook: Rulebook,
+                at: datetime | None) -> tuple[Judgement, Page | None, Judge, PageToJudge]:
+    page = PageToJudge(url=url, body=path.read_bytes(), fetched_at=at or datetime.now(timezone.utc),
+                       content_type="text/html")  # the user says it is a page: fragments too
     judge = Judge(rulebook, registry, on=on)
     judgement, parsed = judge.judge(page)
     if judgement.status == NOT_JUDGED or parsed is None:
         raise NotJudged(f"not judged: {judgement.note}")
-    return explain(parsed, judge.context(page.fetched_at), rulebook=rulebook)
+    return judgement, parsed, judge, page
 
 
 class NotJudged(ValueError):
@@ -90,6 +100,7 @@ class BatchCase:
     url: str | None
     on: date | None
     error: str | None = None
+    at: datetime | None = None  # when the page was fetched ("at", ISO 8601), for the price history
 
 
 def read_batch(batch_file: Path) -> Iterator[BatchCase]:
@@ -115,37 +126,72 @@ def _parse_case(number: int, line: str, base: Path) -> BatchCase:
         on = date.fromisoformat(raw["on"]) if raw.get("on") else None
     except (TypeError, ValueError):
         return BatchCase(number, case_id, None, None, None, f"line {number}: 'on' must be YYYY-MM-DD")
-    return BatchCase(number, case_id, base / str(raw["path"]), str(raw["url"]), on)
+    try:
+        at = _moment(raw["at"]) if raw.get("at") else None
+    except (TypeError, ValueError):
+        return BatchCase(number, case_id, None, None, None,
+                         f"line {number}: 'at' must be an ISO 8601 time (2026-11-20T02:00:00+07:00)")
+    if at is None and on is not None:  # a day without a time: the nightly crawl's hour
+        at = datetime(on.year, on.month, on.day, 2, tzinfo=VIETNAM)
+    return BatchCase(number, case_id, base / str(raw["path"]), str(raw["url"]), on or (vietnam_date(at) if at else None),
+                     at=at)
+
+
+def _moment(text: object) -> datetime:
+    moment = datetime.fromisoformat(str(text))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VIETNAM)
 
 
 def run_batch(batch_file: Path, registry: InMemoryRegistry, default_on: date, out: IO[str],
-              rulebook: Rulebook, *, with_explanation: bool = False) -> tuple[int, int]:
-    """Write one JSON line per case, in input order; returns (cases, errors)."""
-    cases = errors = 0
+              rulebook: Rulebook, *, with_explanation: bool = False, with_history: bool = False) -> tuple[int, int]:
+    """Write one JSON line per case, in input order; returns (cases, errors).
+
+    The history rules run across the batch: the observations of one product (same site, same key) in
+    ``at``/``on`` order, with the stored history first when ``with_history``.
+    """
+    results: list[dict[str, Any]] = []
+    seen: list[tuple[int, Observation]] = []
     for case in read_batch(batch_file):
-        cases += 1
-        result: dict[str, Any] = {"id": case.case_id}
-        if case.error is None:
-            assert case.path is not None and case.url is not None
-            try:
-                if with_explanation:
-                    expl = explain_file(case.path, case.url, case.on or default_on, registry, rulebook)
-                    result.update(url=case.url, findings=findings_json(list(expl.findings)),
-                                  explanation=expl.to_dict())
-                else:
-                    findings = detect_file(case.path, case.url, case.on or default_on, registry, rulebook)
-                    result.update(url=case.url, findings=findings_json(findings))
-            except FileNotFoundError:
-                result["error"] = f"file not found: {case.path}"
-            except NotJudged as exc:
-                result["error"] = f"{case.path}: {exc}"
-            except (OSError, ValueError, UnicodeError) as exc:
-                result["error"] = f"cannot read page {case.path}: {exc}"
-        else:
-            result["error"] = case.error
-        errors += "error" in result
+        result, observations = _judge_case(case, registry, default_on, rulebook, with_explanation)
+        seen.extend((len(results), o) for o in observations)
+        results.append(result)
+    observations = [o for _, o in seen]
+    earlier = _stored_history(observations) if with_history else None
+    for (index, _o), raised in zip(seen, findings_across(observations, HistoryRun(rulebook), earlier)):
+        results[index]["findings"].extend(findings_json(raised))
+    for result in results:
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
-    return cases, errors
+    return len(results), sum("error" in r for r in results)
+
+
+def _judge_case(case: BatchCase, registry: InMemoryRegistry, default_on: date, rulebook: Rulebook,
+                with_explanation: bool) -> tuple[dict[str, Any], tuple[Observation, ...]]:
+    result: dict[str, Any] = {"id": case.case_id}
+    if case.error is not None:
+        result["error"] = case.error
+        return result, ()
+    assert case.path is not None and case.url is not None
+    try:
+        if with_explanation:
+            expl, observations = explain_file(case.path, case.url, case.on or default_on, registry, rulebook, case.at)
+            result.update(url=case.url, findings=findings_json(list(expl.findings)), explanation=expl.to_dict())
+        else:
+            findings, observations = detect_file(case.path, case.url, case.on or default_on, registry, rulebook,
+                                                 case.at)
+            result.update(url=case.url, findings=findings_json(findings))
+        return result, tuple(replace(o, source=f"case {case.case_id}") for o in observations)
+    except FileNotFoundError:
+        result["error"] = f"file not found: {case.path}"
+    except NotJudged as exc:
+        result["error"] = f"{case.path}: {exc}"
+    except (OSError, ValueError, UnicodeError) as exc:
+        result["error"] = f"cannot read page {case.path}: {exc}"
+    return result, ()
+
+
+def _stored_history(observations: list[Observation]) -> dict[str, list[Observation]]:
+    with database_session() as session:
+        return stored_series_of(session, observations)
 
 
 DETECT_COLUMNS = [
@@ -171,21 +217,28 @@ def print_findings_table(url: str, findings: list[Finding]) -> None:
 @click.argument("page", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", help="The address the page was fetched from (needed with PAGE).")
 @click.option("--batch", "batch_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='JSONL of cases {"id", "path", "url", "on"}; paths relative to the file.')
+              help='JSONL of cases {"id", "path", "url", "on", "at"}; paths relative to the file.')
 @click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Judge as of this date (YYYY-MM-DD). Default: today in Asia/Ho_Chi_Minh.")
 @click.option("--registry", "registry_csv", type=click.Path(dir_okay=False, path_type=Path),
               help="Registry CSV to check badges against. Default: the stored registry.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "jsonl"]),
               help="table (default for a page), json, or jsonl (batch).")
+@click.option("--history", "with_history", is_flag=True,
+              help="With --batch: the stored price history comes before the batch's own observations.")
 @click.option("--explain", "with_explanation", is_flag=True,
               help="Also say why: signals and their reasons, every offer and badge candidate read, and for "
                    "each rule why it fired or stayed silent (an 'explanation' key in json/jsonl).")
 @user_errors(RegistryFileError, RulebookError)
 @runtime_errors(NotJudged)
 def detect_command(page: Path | None, url: str | None, batch_file: Path | None, on: datetime | None,
-                   registry_csv: Path | None, output_format: str | None, with_explanation: bool) -> None:
+                   registry_csv: Path | None, output_format: str | None, with_history: bool,
+                   with_explanation: bool) -> None:
     """Run the detectors on a saved page (or a batch of them) and print the findings.
+
+    A batch line is {"id", "path", "url", "on"} and optionally "at" (the fetch time, ISO 8601); the
+    price-history rules (PROMO-FAKE-REF, PROMO-DUR-120, PROMO-FAKE-URGENCY) run across the batch's
+    pages of one product in "at"/"on" order (--history: after the stored history).
 
     Example:
 
@@ -193,6 +246,7 @@ def detect_command(page: Path | None, url: str | None, batch_file: Path | None, 
         ecwatch detect saved/product.html --url https://shop.example.vn/p/1 --on 2026-11-20 --format json
         ecwatch detect saved/landing.html --url https://shop.example.vn/ --explain
         ecwatch detect --batch cases.jsonl --format jsonl > findings.jsonl
+        ecwatch detect --batch nights.jsonl --history --format jsonl
     """
     judged_on = on.date() if on else today_in_vietnam()
     rulebook = load_rulebook(environ=os.environ)
@@ -202,21 +256,23 @@ def detect_command(page: Path | None, url: str | None, batch_file: Path | None, 
         if output_format not in (None, "jsonl"):
             raise click.UsageError("--batch writes jsonl: use --format jsonl")
         run_batch(batch_file, load_registry(registry_csv), judged_on, sys.stdout, rulebook,
-                  with_explanation=with_explanation)
+                  with_explanation=with_explanation, with_history=with_history)
         sys.stdout.flush()
         return
     if page is None or not url:
         raise click.UsageError("give PAGE and --url URL, or --batch FILE")
+    if with_history:
+        raise click.UsageError("--history goes with --batch (a product's pages across nights)")
     if output_format == "jsonl":
         raise click.UsageError("--format jsonl goes with --batch; use table or json for one page")
     registry = load_registry(registry_csv)
     expl: Explanation | None = None
     try:
         if with_explanation:
-            expl = explain_file(page, url, judged_on, registry, rulebook)
+            expl, _observations = explain_file(page, url, judged_on, registry, rulebook)
             findings = list(expl.findings)
         else:
-            findings = detect_file(page, url, judged_on, registry, rulebook)
+            findings, _observations = detect_file(page, url, judged_on, registry, rulebook)
     except FileNotFoundError:
         raise InputError(f"page not found: {page}") from None
     except OSError as exc:

@@ -62,7 +62,7 @@ def _status(rule: Rule) -> str:
     if not rule.enabled:
         return "off (enabled = false)"
     if rule.requires:
-        return f"not checked: {REQUIREMENTS[rule.requires]}"
+        return f"checked across crawls: {REQUIREMENTS[rule.requires]}"
     return "checked" if rule.id in IMPLEMENTED_RULES else "not checked: no detector"
 
 

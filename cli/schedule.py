@@ -142,7 +142,8 @@ def schedule_remove(name: str) -> None:
 @click.argument("name")
 @schedule_errors
 def schedule_run_now(name: str) -> None:
-    """Run schedule NAME once, now, in this terminal; 'redetect' re-judges stored pages.
+    """Run schedule NAME once, now, in this terminal; 'redetect' re-judges stored pages, 'revisit'
+    crawls the pages whose deadline a history rule asked to see again.
 
     If the schedule is already running (for instance under 'schedule serve') the run is
     recorded as skipped and the command exits with status 1.
@@ -152,13 +153,15 @@ def schedule_run_now(name: str) -> None:
     \b
         ecwatch schedule run-now nightly
         ecwatch schedule run-now redetect
+        ecwatch schedule run-now revisit
     """
     with database() as engine:
         run_id = runner.run_now(engine, name)
     if run_id is None:
-        say(tr("Nothing to re-detect: every current page is judged under the current rules "
-               "(to judge them again anyway, e.g. after a registry change: ecwatch rejudge).")
-            + f" ({tr('database {db}', db=database_label())})")
+        nothing = (tr("No revisit is due: no page showed a deadline to test again lately.") if name == "revisit"
+                   else tr("Nothing to re-detect: every current page is judged under the current rules "
+                           "(to judge them again anyway, e.g. after a registry change: ecwatch rejudge)."))
+        say(nothing + f" ({tr('database {db}', db=database_label())})")
         return
     status = print_run_summary(run_id)
     if status != "finished":

@@ -164,4 +164,14 @@ VI: dict[str, str] = {
     "Portal stand-in: {url}": "Cổng thông tin giả lập: {url}",
     "Try a crawl, in another terminal:": "Thử thu thập, trong một cửa sổ dòng lệnh khác:",
     "Stopped.": "Đã dừng.",
+    "no price history for {target} (database {db})": "không có lịch sử giá cho {target} (cơ sở dữ liệu {db})",
+    "Price history of {key} on {site}": "Lịch sử giá của {key} trên {site}",
+    "Wrote the chart to {path}": "Đã vẽ biểu đồ vào {path}",
+    "No revisit is due: no page showed a deadline to test again lately.":
+        "Không có lượt truy cập lại nào đến hạn: gần đây không trang nào hiện thời hạn cần kiểm tra lại.",
+    "seen": "thời điểm",
+    "price": "giá",
+    "discount": "giảm giá",
+    "price chart": "biểu đồ giá",
+    "deadline": "hạn kết thúc",
 }

@@ -21,11 +21,14 @@ from detectors.engine import IMPLEMENTED_RULES, run_checks
 from detectors.rulebook import Rulebook, default_rulebook
 from detectors.rules.badges import STATUSES, BadgeClaim, badge_claims
 from detectors.rules.base import RuleRun
+from detectors.rules.history import HISTORY_RULES
 from detectors.types import BadgeMark, Context, Finding, Offer, Page, Signals
 
 __all__ = ["Explanation", "RuleVerdict", "explain"]
 
 RAISED, SILENT, NOT_IN_FORCE = "raised", "silent", "not in force"
+ACROSS_CRAWLS = ("judged across crawls from the product's price history, not on one page "
+                 "(ecwatch history; ecwatch detect --batch groups a product's pages)")
 _HUNDRED = Decimal(100)
 
 
@@ -106,6 +109,8 @@ def _verdict(rule_id: str, page: Page, run: RuleRun, findings: list[Finding]) ->
     off = _not_in_force(rule_id, run)
     if off is not None:
         return RuleVerdict(rule_id, NOT_IN_FORCE, (off,))
+    if rule_id in HISTORY_RULES:
+        return RuleVerdict(rule_id, SILENT, notes or (ACROSS_CRAWLS,))
     if rule_id not in IMPLEMENTED_RULES:
         return RuleVerdict(rule_id, SILENT, ("in the rules data, but no check of this version implements it",))
     return RuleVerdict(rule_id, SILENT, notes or _page_facts(rule_id, page))

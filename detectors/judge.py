@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from detectors.engine import detect
+from detectors.history import Observation, observations_of
 from detectors.page.model import looks_like_html, needs_rendering, parse_page
 from detectors.portal import PortalLink, portal_links
 from detectors.rulebook import Rulebook, default_rulebook
@@ -38,6 +39,8 @@ class Judgement:
     note: str | None = None  # why the page was not judged, or what was left out of a page judged
     needs_rendering: bool = False  # a browser may show more (detectors.page.needs_rendering)
     record_links: tuple[PortalLink, ...] = ()  # the page's links to portal records, for the crawler to resolve
+    # What the page offered, product by product, for the price history (when the visit's time was given).
+    observations: tuple[Observation, ...] = ()
 
     @property
     def judged(self) -> bool:
@@ -45,10 +48,12 @@ class Judgement:
 
 
 def judge_page(content: bytes | str, url: str, context: Context, *, rulebook: Rulebook | None = None,
-               content_type: str | None = None, encoding: str | None = None) -> tuple[Judgement, Page | None]:
+               content_type: str | None = None, encoding: str | None = None,
+               observed_at: datetime | None = None) -> tuple[Judgement, Page | None]:
     """Judge ``content`` fetched from ``url`` (the final URL) as of ``context.on``.
 
     ``content_type`` is the response's Content-Type, if known: a body that is not HTML is not judged.
+    ``observed_at`` (aware), when the page was fetched: the judgement then carries its price observations.
     Returns the judgement and the page model it was made from (``None`` when the page was not parsed).
     """
     rulebook = rulebook or default_rulebook()
@@ -58,8 +63,10 @@ def judge_page(content: bytes | str, url: str, context: Context, *, rulebook: Ru
     try:
         page = parse_page(content, url, encoding=encoding)
         findings = tuple(detect(page, context, rulebook=rulebook))
+        observations = observations_of(page, observed_at) if observed_at is not None else ()
         return Judgement(url, context.on, version, JUDGED, findings, note=page.parse_note,
-                         needs_rendering=needs_rendering(page), record_links=tuple(portal_links(page))), page
+                         needs_rendering=needs_rendering(page), record_links=tuple(portal_links(page)),
+                         observations=observations), page
     except (RecursionError, MemoryError, ValueError, TypeError, LookupError, ArithmeticError) as exc:
         # Hostile or broken markup that beat a parser or a rule: recorded, never raised.
         logger.warning("Could not judge %s: %s: %s", url, type(exc).__name__, exc)

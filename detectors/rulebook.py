@@ -59,8 +59,8 @@ _BOOLS = ("enabled", "lifted_in_windows")
 # The research's confidence marks (shared/legal-rules.md, legal-update-2026-12.md), strongest first;
 # "P*" is the full text read in an unofficial transcription.
 CONFIDENCE_MARKS = ("P", "P*", "S2", "S1", "U")
-# What a check may need beyond one page; such rows are data the engine does not run yet.
-REQUIREMENTS = {"price-history": "needs a price history across crawls, which a single page does not give"}
+# What a check needs beyond one page: such rows are judged by their own checks, not by ``detect``.
+REQUIREMENTS = {"price-history": "from the price history (detectors.rules.history), never on a single page"}
 
 
 class RulebookError(ValueError):

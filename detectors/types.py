@@ -92,6 +92,11 @@ class Offer:
     # own /go/-style redirect): an offer whose links all lead elsewhere is quoted, not sold here.
     # Read for DOM offers with a reference price or a discount badge only; () otherwise.
     link_hosts: tuple[str, ...] = ()
+    # The product's identifier as the shop declares it in structured data (sku, gtin*, mpn, productID),
+    # "sku:ABC-1" style; None when the page declares none. Price history keys a product by it.
+    product_id: str | None = None
+    # Whether the shop declares it available (schema.org availability); None when it declares nothing.
+    in_stock: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from markupsafe import Markup
+
 from storage.findings import history
+from storage.history import series_at_snapshot, series_of
+from storage.pricechart import PricePoint, svg_chart
 from storage.models import Artifact, Finding, FindingEvent, PageSnapshot, Sighting
 
 from .formatting import ShownValue, shown_values
@@ -19,7 +22,7 @@ from .i18n import Translator
 from .queue import site_findings
 
 # Rules whose subject is a product with a price: the price history (issue 16) belongs to them.
-PRICED_RULES = ("PROMO-DISC-50", "PROMO-GIFT-50", "PROMO-DUR-120")
+PRICED_RULES = ("PROMO-DISC-50", "PROMO-GIFT-50", "PROMO-DUR-120", "PROMO-FAKE-REF", "PROMO-FAKE-URGENCY")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,15 @@ class Screenshot:
 
 
 @dataclass(frozen=True)
+class PriceHistory:
+    """The product's stored series as a chart: an SVG whose page-derived text ``svg_chart`` escaped."""
+
+    product_key: str
+    observations: int
+    svg: Markup
+
+
+@dataclass(frozen=True)
 class FindingPage:
     finding: Finding
     screenshot: Screenshot | None
@@ -56,7 +68,7 @@ class FindingPage:
     sightings: list[Sighting]
     others: list[Finding]
     events: list[FindingEvent]
-    price_history: Any | None  # issue 16 fills this; the template keeps its place
+    price_history: PriceHistory | None
 
 
 def png_size(path: Path) -> tuple[int, int] | None:
@@ -99,5 +111,23 @@ def finding_page(session: Session, finding: Finding, data_dir: Path, language: s
         sightings=list(finding.sightings),
         others=site_findings(session, finding.site_id, but=finding.id),
         events=list(history(session, finding.id)),
-        price_history=None,
+        price_history=price_history_of(session, finding),
     )
+
+
+def price_history_of(session: Session, finding: Finding) -> PriceHistory | None:
+    """The series of the finding's product: the key its evidence names (history rules), else the product
+    its reference snapshot showed at the finding's price."""
+    key = finding.evidence.get("product_key")
+    if not key and finding.reference is not None:
+        price = finding.evidence.get("price")
+        shown = [row for row in series_at_snapshot(session, finding.reference.snapshot_id)
+                 if price is not None and str(row.price) == str(price).split(".")[0]]
+        key = shown[0].product_key if shown else None
+    if not key or finding.rule not in PRICED_RULES:
+        return None
+    rows = series_of(session, str(key), finding.site_id)
+    if not rows:
+        return None
+    points = [PricePoint(r.observed_at, r.price, r.reference_price, r.deadline) for r in rows]
+    return PriceHistory(str(key), len(rows), Markup(svg_chart(points, f"{key} ({finding.site.domain})")))

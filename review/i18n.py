@@ -104,6 +104,7 @@ VI: dict[str, str] = {
     "Ad {ad} redirect chain": "Chuỗi chuyển hướng của quảng cáo {ad}",
     "Price history": "Lịch sử giá",
     "No price history is recorded for this product yet.": "Chưa có lịch sử giá cho sản phẩm này.",
+    "{n} observations of {product}": "{n} lần ghi nhận {product}",
     "Other findings on this site": "Các phát hiện khác trên trang này",
     "None.": "Không có.",
     "History": "Lịch sử",

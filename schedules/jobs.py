@@ -18,15 +18,18 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
 from storage.config import StorageConfig
 from storage.db import make_engine, session_scope
+from storage.history import due_revisits, mark_revisited
 from storage.models import CrawlRun, utcnow
 from storage.repository import finish_run, start_run
 
@@ -35,6 +38,8 @@ from .locks import Holder, new_owner, release, try_acquire
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIME_LIMIT = 6 * 3600.0  # a 02:00 crawl is over before the office opens
+REVISIT_TIME_LIMIT = 1800.0  # a revisit fetches a few pages again
+REVISIT_LOCK = "revisit"
 STOP_GRACE = 60.0  # seconds a crawl gets to close cleanly after SIGTERM before it is killed
 LEASE_MARGIN = 300.0  # beyond the child's own bound (CLOSESPIDER_TIMEOUT): its last downloads, its shutdown
 POLL_INTERVAL = 0.5
@@ -106,6 +111,43 @@ def redetect_job(rules_dir: str | None = None, time_limit: float = DEFAULT_TIME_
         return run_locked(engine, config, child)
     finally:
         engine.dispose()
+
+
+def revisit_job(time_limit: float = REVISIT_TIME_LIMIT, trigger: str | None = None) -> int | None:
+    """Crawl the pages whose revisit is due (a deadline a history rule wants to test again,
+    PROMO-FAKE-URGENCY), then mark those requests served by the run. Does nothing (and records
+    nothing) when none is due, so it can run often. Returns the run's id, or ``None``.
+
+    The crawl is a storefront crawl of the due URLs as seeds, one link deep and no more pages per site
+    than it has due URLs: the page itself is what must be seen again.
+    """
+    config = StorageConfig.from_env()
+    engine = make_engine(config.database_url)
+    try:
+        with session_scope(engine) as session:
+            due = [(request.id, request.url) for request in due_revisits(session)]
+        if not due:
+            logger.debug("Revisits: none due")
+            return None
+        seeds = _revisit_seeds(config, [url for _id, url in due])
+        per_site = max(Counter(urlsplit(url).hostname or "" for _id, url in due).values())
+        spec = CrawlSpec(name=REVISIT_LOCK, spider="storefront", seeds=str(seeds),
+                         settings={"DEPTH_LIMIT": "1", "ECWATCH_MAX_PAGES_PER_SITE": str(per_site)},
+                         time_limit=float(time_limit), trigger=trigger or f"schedule:{REVISIT_LOCK}")
+        run_id = run_locked(engine, config, spec.child_run())
+        with session_scope(engine) as session:
+            mark_revisited(session, [request_id for request_id, _url in due], run_id)
+        return run_id
+    finally:
+        engine.dispose()
+
+
+def _revisit_seeds(config: StorageConfig, urls: Sequence[str]) -> Path:
+    folder = config.data_dir / "revisits"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"due-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}.txt"
+    path.write_text("".join(f"{url}\n" for url in sorted(set(urls))), encoding="utf-8")
+    return path
 
 
 def _stale_snapshots(engine: Engine, rules_dir: str | None) -> int | None:

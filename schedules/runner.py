@@ -55,6 +55,16 @@ CRAWL_FUNC = "schedules.jobs:crawl_job"
 REDETECT_FUNC = "schedules.jobs:redetect_job"
 REDETECT_NAME = "redetect"
 REDETECT_EVERY = timedelta(minutes=10)  # a cheap check; it works only when the rules changed
+REVISIT_FUNC = "schedules.jobs:revisit_job"
+REVISIT_NAME = "revisit"
+REVISIT_EVERY = timedelta(minutes=15)  # a cheap check; it crawls only pages whose revisit is due
+# Jobs ``schedule serve`` keeps: name -> (function, interval, what it is, in words).
+BUILTIN_JOBS = {
+    REDETECT_NAME: (REDETECT_FUNC, REDETECT_EVERY, "the built-in re-detection job",
+                    "it does work only after a rules change"),
+    REVISIT_NAME: (REVISIT_FUNC, REVISIT_EVERY, "the built-in revisit job",
+                   "it crawls only pages whose deadline a history rule asked to test again"),
+}
 MISFIRE_GRACE = 3600  # seconds: a scheduler restarted at 02:40 still runs the 02:00 crawl
 WAKE_INTERVAL = 30.0  # seconds: how soon ``serve`` sees schedules added or removed by other processes
 MAX_PARALLEL_JOBS = 4
@@ -202,8 +212,8 @@ class ScheduleInfo:
 def check_name(name: str) -> None:
     if not NAME_PATTERN.fullmatch(name):
         raise ScheduleError(f"invalid schedule name {name!r}: use letters, digits, '-', '_' or '.' (at most 64)")
-    if name == REDETECT_NAME:
-        raise ScheduleError(f"{REDETECT_NAME!r} is the built-in re-detection job; choose another name")
+    if name in BUILTIN_JOBS:
+        raise ScheduleError(f"{name!r} is {BUILTIN_JOBS[name][2]}; choose another name")
 
 
 def add_crawl_schedule(engine: Engine, name: str, spider: str, seeds: Path | str, *, cron: str | None = None,
@@ -228,9 +238,8 @@ def add_crawl_schedule(engine: Engine, name: str, spider: str, seeds: Path | str
 
 
 def remove_schedule(engine: Engine, name: str) -> None:
-    if name == REDETECT_NAME:
-        raise ScheduleError(f"{REDETECT_NAME!r} is built in: 'schedule serve' keeps it "
-                            "(it does work only after a rules change)")
+    if name in BUILTIN_JOBS:
+        raise ScheduleError(f"{name!r} is built in: 'schedule serve' keeps it ({BUILTIN_JOBS[name][3]})")
     with open_scheduler(engine) as scheduler:
         try:
             scheduler.remove_job(name)
@@ -256,17 +265,19 @@ def run_now(engine: Engine, name: str) -> int | None:
     """Run schedule ``name`` once, now, in this process (its lock still applies); the run's id."""
     with open_scheduler(engine) as scheduler:
         job = scheduler.get_job(name)
-        if job is None and name != REDETECT_NAME:
+        if job is None and name not in BUILTIN_JOBS:
             raise ScheduleError(f"no schedule named {name!r} (see 'ecwatch schedule list')")
         kwargs = dict(job.kwargs) if job is not None else {}
     if name == REDETECT_NAME:
         return jobs.redetect_job(**{**kwargs, "trigger": f"run-now:{name}"})
+    if name == REVISIT_NAME:
+        return jobs.revisit_job(**{**kwargs, "trigger": f"run-now:{name}"})
     return jobs.crawl_job(**{**kwargs, "trigger": f"run-now:{name}"})
 
 
 def _info(engine: Engine, job: Job) -> ScheduleInfo:
     kwargs = job.kwargs
-    kind = "redetect" if job.id == REDETECT_NAME else "crawl"
+    kind = job.id if job.id in BUILTIN_JOBS else "crawl"
     last = _last_run(engine, job.id)
     return ScheduleInfo(
         name=job.id, kind=kind, when=describe_trigger(job.trigger), next_run=job.next_run_time,
@@ -284,8 +295,9 @@ def _last_run(engine: Engine, name: str) -> CrawlRun | None:
 
 
 def ensure_builtin_jobs(scheduler: BaseScheduler) -> None:
-    scheduler.add_job(REDETECT_FUNC, IntervalTrigger(seconds=REDETECT_EVERY.total_seconds(), timezone=TIMEZONE),
-                      id=REDETECT_NAME, name=REDETECT_NAME, replace_existing=True)
+    for name, (func, every, _what, _why) in BUILTIN_JOBS.items():
+        scheduler.add_job(func, IntervalTrigger(seconds=every.total_seconds(), timezone=TIMEZONE),
+                          id=name, name=name, replace_existing=True)
 
 
 # --- serving ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from detectors.types import Context, Page, RegistryRecord
 from .blobs import BlobStore
 from .db import session_scope
 from .findings import Tally, latest_snapshots, reconcile_sites, record_judgement
+from .history import history_findings_for, record_observations, request_revisits
 from .models import Finding, PageSnapshot, Site
 from .repository import StoredRegistry
 
@@ -96,10 +97,19 @@ class Judge:
     def judge(self, page: PageToJudge) -> tuple[Judgement, Page | None]:
         """Parse once and run every rule in force; nothing is stored."""
         return judge_page(page.body, page.url, self.context(page.fetched_at, page.ad_id), rulebook=self.rulebook,
-                          content_type=page.content_type)
+                          content_type=page.content_type, observed_at=page.fetched_at)
 
     def record(self, session: Session, snapshot: PageSnapshot, judgement: Judgement, *, run_id: int | None = None,
                tally: Tally | None = None, fresh: bool = False, known: dict[str, int] | None = None) -> list[Finding]:
+        """Store the judgement of ``snapshot``: its price observations, then the page's findings together
+        with those its products' series raise (so all of them are sighted and reconciled alike)."""
+        if judgement.judged:
+            on = self.context(snapshot.fetched_at).on
+            observations = record_observations(session, snapshot, judgement.observations)
+            history = history_findings_for(session, snapshot, observations, self.rulebook, on)
+            request_revisits(session, snapshot, observations, self.rulebook, on)
+            if history:
+                judgement = replace(judgement, findings=judgement.findings + tuple(history))
         return record_judgement(session, snapshot, judgement, run_id=run_id, tally=tally, fresh=fresh, known=known)
 
 @dataclass

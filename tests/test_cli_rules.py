@@ -31,7 +31,7 @@ def test_rules_in_force_before_decree_239() -> None:
     data = _json("rules", "--on", "2026-06-20")
     rows = _by_id(data["rules"])
     dur = rows["PROMO-DUR-120"]
-    assert dur["status"].startswith("not checked: needs a price history") and dur["valid_to"] == "2026-06-25"
+    assert dur["status"].startswith("checked across crawls: from the price history") and dur["valid_to"] == "2026-06-25"
     assert rows["PROMO-BANNED-GOODS"]["thresholds"]["medicines"] == "human"
     assert rows["PROMO-NOTIFY"]["thresholds"]["notify_loyalty"] is True
     assert rows["PROMO-DISC-50"]["title_vi"].startswith("Mức giảm giá") and rows["PROMO-DISC-50"]["title_en"]
@@ -57,7 +57,7 @@ def test_rules_table_is_bilingual_and_honest() -> None:
     assert result.exit_code == 0
     assert "Khuyến mại hoặc dùng để khuyến mại hàng hóa không được khuyến mại" in result.output
     assert "Promotion of, or with, goods that may not be promoted" in result.output
-    assert "status: not checked: needs a price history across crawls" in result.output
+    assert "status: checked across crawls" in result.output
     assert "[S1]" in result.output and "[U]" in result.output  # markup-like text printed as written
 
 

@@ -9,8 +9,10 @@ badge image and no link to a portal record. ``discounted_nights`` says on which 
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from ..htmlserver import html_handler
 
 HOST = "cho-dem.vn"
 PAGES = ("/", "/danh-muc/gia-dung", "/san-pham/noi-chien-khong-dau")
@@ -20,7 +22,7 @@ class NightShop:
     def __init__(self, discounted_nights: frozenset[int] = frozenset({1, 3})) -> None:
         self.night = 1
         self.discounted_nights = discounted_nights
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), html_handler(self.page))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -72,24 +74,3 @@ class NightShop:
     <h3 class="product-name"><a href="/san-pham/noi-chien-khong-dau">Nồi chiên không dầu 5L</a></h3>
     <div class="product-price">{prices}</div>
   </div>"""
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        shop = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-                body = shop.page(self.path.split("?")[0])
-                status = 200 if body is not None else 404
-                body = body if body is not None else b"<html><body>Not found</body></html>"
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler

@@ -133,4 +133,4 @@ def test_a_schedule_added_through_the_cli_survives_a_scheduler_restart(engine: E
     after = runner.get_schedule(engine, "nightly")
     assert (after.when, after.next_run, after.spider, after.seeds) == (before.when, before.next_run, before.spider,
                                                                         before.seeds)
-    assert [info.name for info in runner.list_schedules(engine)] == ["nightly", "redetect"]
+    assert [info.name for info in runner.list_schedules(engine)] == ["nightly", "redetect", "revisit"]

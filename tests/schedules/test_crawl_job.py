@@ -62,7 +62,7 @@ def test_a_job_with_a_near_trigger_crawls_the_demo_site_and_records_the_run(db: 
     assert "Spider closed (finished)" in log.read_text(encoding="utf-8")
     assert 'Running job "nightly' in (logs / "scheduler.log").read_text(encoding="utf-8")
     # A one-off trigger leaves nothing behind; the built-in re-detection job stays.
-    assert [info.name for info in runner.list_schedules(db)] == ["redetect"]
+    assert [info.name for info in runner.list_schedules(db)] == ["redetect", "revisit"]
 
     shown = CliRunner().invoke(cli, ["runs"], catch_exceptions=False, env={"COLUMNS": "250"})
     assert "schedule:nightly" in shown.output and "finished" in shown.output

@@ -12,6 +12,7 @@ member price, combo, per unit, shipping, voucher, accessory, gift, range, second
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Iterator, Mapping
 
 from lxml.html import HtmlElement
@@ -26,6 +27,11 @@ _PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "Pro
 _OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
 # schema.org priceType values that name the price a sale is compared against.
 _REFERENCE_PRICE_TYPES = ("StrikethroughPrice", "ListPrice", "MSRP", "RegularPrice")
+# Identifier properties of schema.org Product/Offer, most specific first.
+_ID_KEYS = ("sku", "gtin14", "gtin13", "gtin12", "gtin8", "gtin", "mpn", "productID")
+# schema.org ItemAvailability values (lower case), for the price history's "in stock".
+_IN_STOCK = frozenset({"instock", "limitedavailability", "onlineonly", "instoreonly", "preorder", "presale"})
+_OUT_OF_STOCK = frozenset({"outofstock", "soldout", "discontinued", "backorder"})
 _SNIPPET_KEYS = ("@type", "price", "lowPrice", "highPrice", "priceCurrency", "priceSpecification")
 
 
@@ -50,8 +56,10 @@ def extract_offers(
 
 
 def dedupe(offers: list[Offer]) -> tuple[Offer, ...]:
-    """One offer per (name, price, reference, currency); a bare price loses to a pair."""
+    """One offer per (name, price, reference, currency); a bare price loses to a pair, which keeps the
+    product identifier and availability the bare one declared."""
     paired = {_key(o, with_reference=False) for o in offers if o.reference_price is not None}
+    declared = {_key(o, with_reference=False): o for o in reversed(offers) if o.product_id or o.in_stock is not None}
     seen: set[tuple[object, ...]] = set()
     kept: list[Offer] = []
     for offer in offers:
@@ -59,8 +67,19 @@ def dedupe(offers: list[Offer]) -> tuple[Offer, ...]:
         if key in seen or (offer.reference_price is None and _key(offer, with_reference=False) in paired):
             continue
         seen.add(key)
-        kept.append(offer)
+        kept.append(_with_declared(offer, declared.get(_key(offer, with_reference=False))))
     return tuple(kept)
+
+
+def _with_declared(offer: Offer, declared: Offer | None) -> Offer:
+    """``offer`` with the identifier and availability its structured twin declared, where it has none."""
+    if declared is None or declared is offer:
+        return offer
+    product_id = offer.product_id or declared.product_id
+    in_stock = offer.in_stock if offer.in_stock is not None else declared.in_stock
+    if (product_id, in_stock) == (offer.product_id, offer.in_stock):
+        return offer
+    return replace(offer, product_id=product_id, in_stock=in_stock)
 
 
 def _key(offer: Offer, *, with_reference: bool) -> tuple[object, ...]:
@@ -76,40 +95,51 @@ def structured_offers(structured: Mapping[str, Any]) -> list[Offer]:
     """Offers declared in extruct's uniform output (``json-ld``, ``microdata``, ``opengraph``)."""
     offers: list[Offer] = []
     for syntax, source in (("json-ld", "jsonld"), ("microdata", "microdata")):
-        for name, node in _offer_nodes(structured.get(syntax) or [], None):
-            offer = _schema_offer(name, node, source)
+        for name, product_id, node in _offer_nodes(structured.get(syntax) or [], None, None):
+            offer = _schema_offer(name, node, source, product_id)
             if offer is not None:
                 offers.append(offer)
     offers.extend(_opengraph_offers(structured.get("opengraph") or []))
     return offers
 
 
-def _offer_nodes(node: Any, name: str | None) -> Iterator[tuple[str | None, Mapping[str, Any]]]:
-    """(product name, Offer/AggregateOffer node) pairs anywhere in a JSON-LD/microdata tree."""
+def _offer_nodes(node: Any, name: str | None,
+                 product_id: str | None) -> Iterator[tuple[str | None, str | None, Mapping[str, Any]]]:
+    """(product name, product identifier, Offer/AggregateOffer node) anywhere in a JSON-LD/microdata tree."""
     if isinstance(node, list):
         for item in node:
-            yield from _offer_nodes(item, name)
+            yield from _offer_nodes(item, name, product_id)
         return
     if not isinstance(node, Mapping):
         return
     types = _types(node)
     if types & _PRODUCT_TYPES:
         product_name = _text(node.get("name")) or name
+        own_id = _product_id(node) or product_id
         for offer in _as_list(node.get("offers")):
-            yield from _offer_nodes(offer, product_name)
+            yield from _offer_nodes(offer, product_name, own_id)
         for variant in _as_list(node.get("hasVariant")):
-            yield from _offer_nodes(variant, product_name)
+            yield from _offer_nodes(variant, product_name, own_id)
     elif types & _OFFER_TYPES:
-        yield (name or _text(_first(node.get("itemOffered"), "name")), node)
+        yield (name or _text(_first(node.get("itemOffered"), "name")), _product_id(node) or product_id, node)
         for offer in _as_list(node.get("offers")):  # AggregateOffer listing its offers
-            yield from _offer_nodes(offer, name)
+            yield from _offer_nodes(offer, name, product_id)
     else:
         for key, value in node.items():
             if key not in ("isRelatedTo", "isSimilarTo", "isAccessoryOrSparePartFor"):
-                yield from _offer_nodes(value, name)
+                yield from _offer_nodes(value, name, product_id)
 
 
-def _schema_offer(name: str | None, node: Mapping[str, Any], source: str) -> Offer | None:
+def _product_id(node: Mapping[str, Any]) -> str | None:
+    for key in _ID_KEYS:
+        value = _text(_first(node, key))
+        if value and value.strip():
+            return f"{key.lower()}:{value.strip()[:120]}"
+    return None
+
+
+def _schema_offer(name: str | None, node: Mapping[str, Any], source: str,
+                  product_id: str | None = None) -> Offer | None:
     currency = _currency(node)
     flags: set[str] = set()
     raw_price = _first(node, "price")
@@ -142,7 +172,16 @@ def _schema_offer(name: str | None, node: Mapping[str, Any], source: str) -> Off
         price_text=_text(raw_price),
         reference_price_text=_text(reference_raw),
         reference_basis="structured" if reference is not None else None,
+        product_id=product_id,
+        in_stock=_availability(node),
     )
+
+
+def _availability(node: Mapping[str, Any]) -> bool | None:
+    value = str(_first(node, "availability") or "").rsplit("/", 1)[-1].strip().lower()
+    if value in _IN_STOCK:
+        return True
+    return False if value in _OUT_OF_STOCK else None
 
 
 def _snippet(name: str | None, node: Mapping[str, Any]) -> str:
