@@ -43,6 +43,7 @@ class StorefrontSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.arguments = SeedArguments.parse(urls=urls, seeds=seeds, render=render)
         self.resume_run = int(resume_run) if resume_run else None
+        self._stored_pages: dict[str, tuple[str, str, str | None]] = {}  # a resumed run's: requested URL -> page
         self.render_sites = self.arguments.render_sites  # read by crawler.runtime
         self.frontier = Frontier({registrable_domain(url) for url in self.arguments.urls},
                                  max_pages_per_site=200, depth_limit=4)
@@ -57,37 +58,46 @@ class StorefrontSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         seeds = [a for a in map(self.frontier.seed, self.arguments.urls) if a is not None]
-        pending = self._resumed(seeds) if self.resume_run is not None else seeds
+        if self.resume_run is not None:
+            self._stored_pages = self._stored_of_run(self.resume_run)
+        pending = self._unstored(seeds)
+        if self.resume_run is not None:
+            self.crawler.stats.set_value("ecwatch/resume/stored", len(self._stored_pages))
+            self.crawler.stats.set_value("ecwatch/resume/pending", len(pending))
+            self.logger.info("Resuming run %s: %d pages stored, %d to fetch", self.resume_run,
+                             len(self._stored_pages), len(pending))
         for admission in pending:
             yield self._request(admission)
 
-    def _resumed(self, seeds: list[Admission]) -> list[Admission]:
-        """What an interrupted run still had to fetch: its frontier rebuilt from the pages it stored (their
-        links read again, nearest first), less those pages. Nothing stored is fetched twice; nothing it
-        would have reached is left out."""
-        runtime = CrawlRuntime.of(self.crawler)
-        with session_scope(runtime.engine) as session:
-            stored = {s.requested_url: (s.final_url, s.body_path, content_type_of(s.headers))
-                      for s in run_snapshots(session, self.resume_run)}  # type: ignore[arg-type]
-        pending, queue = [], deque(seeds)
+    def _stored_of_run(self, run_id: int) -> dict[str, tuple[str, str, str | None]]:
+        with session_scope(CrawlRuntime.of(self.crawler).engine) as session:
+            return {s.requested_url: (s.final_url, s.body_path, content_type_of(s.headers))
+                    for s in run_snapshots(session, run_id)}
+
+    def _unstored(self, admissions: list[Admission]) -> list[Admission]:
+        """Of pages admitted, those to fetch. An interrupted run being resumed stored some already: their
+        links are read again from what was stored (nearest first) instead of fetching them twice. This
+        holds for pages reached only once the crawl goes on, too: the first attempt may have stored a page
+        and not yet the page that links to it, since pages are judged and written out of order."""
+        if not self._stored_pages:
+            return admissions
+        blobs = CrawlRuntime.of(self.crawler).blobs
+        pending, queue = [], deque(admissions)
         while queue:
             admission = queue.popleft()
-            page = stored.get(admission.url)
+            page = self._stored_pages.get(admission.url)
             if page is None:
                 pending.append(admission)
                 continue
             url, body_path, content_type = page
-            links = page_links(stored_response(url, runtime.blobs.read(body_path), content_type))
+            links = page_links(stored_response(url, blobs.read(body_path), content_type))
             queue.extend(self.frontier.read(admission.url, links))
-        self.crawler.stats.set_value("ecwatch/resume/stored", len(stored))
-        self.crawler.stats.set_value("ecwatch/resume/pending", len(pending))
-        self.logger.info("Resuming run %s: %d pages stored, %d to fetch", self.resume_run, len(stored), len(pending))
         return pending
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         yield snapshot_item(response)
         admitted = self.frontier.read(response.meta.get("ecwatch_url", response.url), page_links(response))
-        for admission in admitted:
+        for admission in self._unstored(admitted):
             yield self._request(admission)
         self.crawler.stats.set_value("ecwatch/page_limit_reached", self.frontier.limit_reached)
 
