@@ -164,4 +164,13 @@ VI: dict[str, str] = {
     "Portal stand-in: {url}": "Cổng thông tin giả lập: {url}",
     "Try a crawl, in another terminal:": "Thử thu thập, trong một cửa sổ dòng lệnh khác:",
     "Stopped.": "Đã dừng.",
+    # --- shared mode ---
+    "Run {run} (database run {id}): {added} seeds queued, {known} scheduled already.":
+        "Lượt chạy {run} (lượt {id} trong cơ sở dữ liệu): {added} địa chỉ gốc đã xếp hàng, {known} đã có từ trước.",
+    "Start workers with: ecwatch worker {spider} --run {run}":
+        "Khởi động các tiến trình làm việc bằng: ecwatch worker {spider} --run {run}",
+    "done": "xong",
+    "{queued} queued, {in_flight} in flight": "{queued} đang chờ, {in_flight} đang xử lý",
+    "Worker stored {pages} pages; run {run} (database run {id}): {state}, status {status}.":
+        "Tiến trình đã lưu {pages} trang; lượt chạy {run} (lượt {id} trong cơ sở dữ liệu): {state}, trạng thái {status}.",
 }

@@ -1,0 +1,82 @@
+"""A shared run's rows: one ``crawl_runs`` row named by the run, one ``run_workers`` row per worker process.
+
+Workers write beside each other into the run's row: each one's statistics and what its findings did are merged
+in under a row lock (``SELECT … FOR UPDATE`` on PostgreSQL), and the worker that sees the run done records its end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .findings import Tally, reconcile_sites
+from .models import CrawlRun, PageSnapshot, RunWorker, utcnow
+from .repository import finish_run
+from .runs import this_host
+
+
+class RunNameTaken(ValueError):
+    """A shared run name used before; one line."""
+
+
+def start_shared_run(session: Session, name: str, spider: str, arguments: dict[str, Any],
+                     trigger: str = "adhoc") -> CrawlRun:
+    if session.scalar(select(CrawlRun.id).where(CrawlRun.name == name)) is not None:
+        raise RunNameTaken(f"a run named {name!r} exists already in the database; give another --run NAME")
+    run = CrawlRun(name=name, spider=spider, arguments=arguments, trigger=trigger, stats={"workers": {}})
+    session.add(run)
+    session.flush()
+    return run
+
+
+def shared_run(session: Session, name: str) -> CrawlRun | None:
+    return session.scalar(select(CrawlRun).where(CrawlRun.name == name))
+
+
+def join_run(session: Session, run_id: int, worker: str) -> RunWorker:
+    row = RunWorker(run_id=run_id, worker=worker, host=this_host(), pid=os.getpid())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def worker_beat(session: Session, worker_id: int, pages: int) -> None:
+    row = session.get_one(RunWorker, worker_id)
+    row.heartbeat_at, row.pages = utcnow(), pages
+
+
+def leave_run(session: Session, worker_id: int, *, pages: int, stats: dict[str, Any], tally: Tally) -> None:
+    """The worker stops: its row says so, and its statistics and findings tally go into the run's."""
+    row = session.get_one(RunWorker, worker_id)
+    row.finished_at, row.heartbeat_at, row.pages = utcnow(), utcnow(), pages
+    run = session.scalars(select(CrawlRun).where(CrawlRun.id == row.run_id).with_for_update()).one()
+    merged = dict(run.stats or {})
+    merged["workers"] = {**merged.get("workers", {}), row.worker: stats}
+    merged["errors"] = sum(int(w.get("errors", 0)) for w in merged["workers"].values())
+    run.stats = merged
+    run.finding_summary = _merged_summary(run.finding_summary or {}, tally.summary())
+
+
+def _merged_summary(old: dict[str, dict[str, int]], new: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for rule in sorted(set(old) | set(new)):
+        counts = Counter(old.get(rule, {}))
+        counts.update(new.get(rule, {}))
+        merged[rule] = dict(counts)
+    return merged
+
+
+def finish_shared_run(session: Session, run_id: int) -> CrawlRun:
+    """Record the end of a run that is done: findings its sites no longer show are gone, totals counted."""
+    site_ids = set(session.scalars(select(PageSnapshot.site_id).where(PageSnapshot.run_id == run_id).distinct()))
+    tally = reconcile_sites(session, site_ids, run_id=run_id)
+    run = session.scalars(select(CrawlRun).where(CrawlRun.id == run_id).with_for_update()).one()
+    run.finding_summary = _merged_summary(run.finding_summary or {}, tally.summary())
+    status = "finished" if run.pages or session.scalar(select(PageSnapshot.id).where(
+        PageSnapshot.run_id == run_id).limit(1)) else "failed"
+    return finish_run(session, run_id, status=status, stats=dict(run.stats or {}),
+                      error=None if status == "finished" else "no page could be fetched (see the workers' logs)")
