@@ -173,4 +173,7 @@ VI: dict[str, str] = {
     "{queued} queued, {in_flight} in flight": "{queued} đang chờ, {in_flight} đang xử lý",
     "Worker stored {pages} pages; run {run} (database run {id}): {state}, status {status}.":
         "Tiến trình đã lưu {pages} trang; lượt chạy {run} (lượt {id} trong cơ sở dữ liệu): {state}, trạng thái {status}.",
+    "{count} ({alive} working)": "{count} ({alive} đang chạy)",
+    "Redis not reachable": "không kết nối được Redis",
+    "workers": "tiến trình",
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from .findings import Tally, reconcile_sites
 from .models import CrawlRun, PageSnapshot, RunWorker, utcnow
 from .repository import finish_run
-from .runs import this_host
+from .runs import process_alive, this_host
 
 
 class RunNameTaken(ValueError):
@@ -80,3 +81,22 @@ def finish_shared_run(session: Session, run_id: int) -> CrawlRun:
         PageSnapshot.run_id == run_id).limit(1)) else "failed"
     return finish_run(session, run_id, status=status, stats=dict(run.stats or {}),
                       error=None if status == "finished" else "no page could be fetched (see the workers' logs)")
+
+
+WORKER_STALE_AFTER = timedelta(minutes=2)  # a worker that has not beaten for this long is taken for dead
+
+
+def worker_alive(worker: RunWorker) -> bool:
+    if worker.finished_at is not None:
+        return False
+    if worker.host == this_host() and not process_alive(worker.pid):
+        return False
+    return utcnow() - worker.heartbeat_at <= WORKER_STALE_AFTER
+
+
+def workers_of(session: Session, run_ids: list[int]) -> dict[int, list[RunWorker]]:
+    """The workers of these runs (shared runs have some), in the order they joined."""
+    found: dict[int, list[RunWorker]] = {}
+    for worker in session.scalars(select(RunWorker).where(RunWorker.run_id.in_(run_ids)).order_by(RunWorker.id)):
+        found.setdefault(worker.run_id, []).append(worker)
+    return found

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import ConfigError
+from .keys import DEFAULT_PREFIX
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass(frozen=True)
@@ -18,10 +22,15 @@ class SharedConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> SharedConfig:
-        return cls(redis_url=str(settings.get("ECWATCH_REDIS_URL") or "redis://127.0.0.1:6379/0"),
-                   prefix=str(settings.get("ECWATCH_REDIS_PREFIX") or "ecwatch"),
+        return cls(redis_url=_setting_or_env(settings, "ECWATCH_REDIS_URL", DEFAULT_REDIS_URL),
+                   prefix=_setting_or_env(settings, "ECWATCH_REDIS_PREFIX", DEFAULT_PREFIX),
                    lease_seconds=_seconds(settings, "ECWATCH_LEASE_SECONDS", minimum=1.0),
                    site_delay=_seconds(settings, "ECWATCH_SITE_DELAY", minimum=0.0))
+
+
+def _setting_or_env(settings: Any, name: str, default: str) -> str:
+    """``-s NAME`` if given, else the environment variable (read now, not when the settings were imported)."""
+    return str(settings.get(name) or os.environ.get(name) or default)
 
 
 def _seconds(settings: Any, name: str, minimum: float) -> float:

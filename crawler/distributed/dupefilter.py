@@ -15,6 +15,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 
 from detectors import registrable_domain
 
+from .config import SharedConfig
 from .keys import RunKeys
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class SiteLimitDupeFilter(RFPDupeFilter):
     @classmethod
     def from_spider(cls, spider: Any) -> SiteLimitDupeFilter:
         settings = spider.settings
-        keys = RunKeys(settings["ECWATCH_RUN_NAME"], settings["ECWATCH_REDIS_PREFIX"])
+        keys = RunKeys(settings["ECWATCH_RUN_NAME"], SharedConfig.from_settings(settings).prefix)
         return cls(get_redis_from_settings(settings), keys, settings.getint("ECWATCH_MAX_PAGES_PER_SITE"),
                    debug=settings.getbool("DUPEFILTER_DEBUG"))
 

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from scrapy_redis.queue import PriorityQueue
 
+from .config import SharedConfig
 from .keys import RunKeys
 
 LEASE_META = "ecwatch_lease"
@@ -171,7 +172,7 @@ class LeasedPriorityQueue(PriorityQueue):
     def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
         settings = spider.settings
-        self.leases = Leases(server, RunKeys(settings["ECWATCH_RUN_NAME"], settings["ECWATCH_REDIS_PREFIX"]),
+        self.leases = Leases(server, RunKeys(settings["ECWATCH_RUN_NAME"], SharedConfig.from_settings(settings).prefix),
                              settings.getfloat("ECWATCH_LEASE_SECONDS"))
 
     def pop(self, timeout: int = 0) -> Any:

@@ -29,7 +29,7 @@ from ..spiders.storefront import admission_request
 from .config import SharedConfig
 from .dupefilter import NEW, SiteLimitDupeFilter
 from .keys import RunKeys, check_run_name
-from .sharedrun import RunNotFound, RunState, SharedRun, connect, open_runs
+from .sharedrun import RedisUnavailable, RunNotFound, RunState, SharedRun, connect, open_runs
 from .spider import UNLIMITED, SharedStorefrontSpider
 
 SHARED_SPIDERS = ("storefront",)
@@ -178,6 +178,8 @@ def worker_settings(settings: Any, keys: RunKeys, shared: SharedConfig, *, concu
         "SCHEDULER_DUPEFILTER_KEY": keys.seen,
         "SCHEDULER_PERSIST": True,  # the queue belongs to the run, not to this worker
         "REDIS_URL": shared.redis_url,
+        "ECWATCH_REDIS_URL": shared.redis_url,
+        "ECWATCH_REDIS_PREFIX": shared.prefix,
         "ECWATCH_RUN_NAME": keys.name,
         "ECWATCH_WORKER_STAY": stay,
     }, priority="cmdline")
@@ -199,3 +201,16 @@ def _run_status(config: EcwatchConfig, run_id: int) -> str:
             return session.get_one(CrawlRun, run_id).status
     finally:
         engine.dispose()
+
+
+def shared_states(names: list[str]) -> dict[str, RunState | None]:
+    """Queue and in-flight counts of these shared runs, as Redis has them now; None for each when Redis
+    cannot be reached (a list of runs still shows, without them)."""
+    if not names:
+        return {}
+    shared = SharedConfig.from_settings(project_settings())
+    try:
+        server = connect(shared.redis_url)
+    except RedisUnavailable:
+        return dict.fromkeys(names)
+    return {name: SharedRun(server, RunKeys(name, shared.prefix)).state() for name in names}

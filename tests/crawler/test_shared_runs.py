@@ -3,6 +3,7 @@ stored once, nothing lost when a worker is killed, the per-site page limit over 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -27,6 +28,12 @@ def _finish(workers: list) -> list[str]:
         assert worker.returncode == 0, out + err
         outputs.append(err)
     return outputs
+
+
+def _runs(setup: SharedSetup) -> list[dict]:
+    listed = setup.ecwatch("runs", "--format", "jsonl")
+    assert listed.returncode == 0, listed.stderr
+    return [json.loads(line) for line in listed.stdout.splitlines()]
 
 
 def _enqueue(setup: SharedSetup, server: ShopServer, run: str, **settings: object) -> None:
@@ -97,6 +104,9 @@ def test_a_worker_killed_holding_requests_loses_none_of_them(tmp_path: Path) -> 
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         answered_to_the_dead = set(server.fetched)
+        [listed] = _runs(setup)  # one run: its dead worker no longer working, its leases still out
+        assert listed["status"] == "running" and listed["done"] is False and listed["in_flight"] >= 3
+        assert listed["workers"].startswith("1 (0 working)")
         release.set()
         _finish([setup.worker("killed", "--concurrency", "4") for _ in range(2)])
         assert set(server.fetched) == pages  # nothing lost
@@ -107,6 +117,9 @@ def test_a_worker_killed_holding_requests_loses_none_of_them(tmp_path: Path) -> 
         assert len(stored) == len(pages) and set(stored.values()) == {1}  # nothing doubled
         run = setup.run_row("killed")
         assert run.status == "finished" and run.pages == len(pages)
+        [listed] = _runs(setup)
+        assert listed["status"] == "finished" and listed["done"] is True and listed["pages"] == len(pages)
+        assert listed["workers"] == "3 (0 working)" and len(listed["worker_list"]) == 3
         workers = setup.workers("killed")
         assert len(workers) == 3 and sum(1 for w in workers if w.finished_at is None) == 1  # the dead one
         assert sum(int(w.get("reaped", 0)) for w in run.stats["workers"].values()) >= 3
