@@ -176,4 +176,9 @@ VI: dict[str, str] = {
     "{count} ({alive} working)": "{count} ({alive} đang chạy)",
     "Redis not reachable": "không kết nối được Redis",
     "workers": "tiến trình",
+    "mode": "chế độ",
+    "shared": "dùng chung",
+    "embedded": "nhúng",
+    "Standing worker for {spider}: waiting for shared runs (Ctrl-C to stop).":
+        "Tiến trình thường trực cho {spider}: đang chờ các lượt chạy dùng chung (Ctrl-C để dừng).",
 }

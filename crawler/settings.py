@@ -122,4 +122,3 @@ ECWATCH_REDIS_PREFIX = ""  # every key of a shared run starts with it: several i
 ECWATCH_RUN_NAME = ""  # set by ecwatch worker
 ECWATCH_LEASE_SECONDS = 60.0  # a request taken by a worker that died goes back to the queue after this
 ECWATCH_SITE_DELAY = 0.25  # seconds between two requests to one site, counted over all workers; 0: none
-ECWATCH_WORKER_STAY = False  # set by ecwatch worker --stay: keep waiting for requests when the run is done

@@ -34,6 +34,16 @@ def start_shared_run(session: Session, name: str, spider: str, arguments: dict[s
     return run
 
 
+def name_run(session: Session, run_id: int, name: str) -> CrawlRun:
+    """Make a run recorded already (by the scheduler) the shared run ``name``."""
+    if session.scalar(select(CrawlRun.id).where(CrawlRun.name == name, CrawlRun.id != run_id)) is not None:
+        raise RunNameTaken(f"a run named {name!r} exists already in the database")
+    run = session.get_one(CrawlRun, run_id)
+    run.name = name
+    run.stats = {**(run.stats or {}), "workers": {}}
+    return run
+
+
 def shared_run(session: Session, name: str) -> CrawlRun | None:
     return session.scalar(select(CrawlRun).where(CrawlRun.name == name))
 

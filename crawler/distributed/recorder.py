@@ -53,13 +53,11 @@ def lease_of(request: Any) -> int | None:
 
 
 class SharedRunRecorder:
-    def __init__(self, crawler: Crawler, runtime: CrawlRuntime, config: SharedConfig, run: SharedRun,
-                 stay: bool) -> None:
+    def __init__(self, crawler: Crawler, runtime: CrawlRuntime, config: SharedConfig, run: SharedRun) -> None:
         self.crawler = crawler
         self.runtime = runtime
         self.config = config
         self.run = run
-        self.stay = stay  # keep waiting for more requests when the run is done
         self.worker = f"{this_host()}:{uuid.uuid4().hex[:8]}"
         self.worker_id: int | None = None
         self._tending: task.LoopingCall | None = None
@@ -72,7 +70,7 @@ class SharedRunRecorder:
     def from_crawler(cls, crawler: Crawler) -> SharedRunRecorder:
         config = SharedConfig.from_settings(crawler.settings)
         run = SharedRun(connect(config.redis_url), RunKeys(crawler.settings["ECWATCH_RUN_NAME"], config.prefix))
-        extension = cls(crawler, CrawlRuntime.of(crawler), config, run, crawler.settings.getbool("ECWATCH_WORKER_STAY"))
+        extension = cls(crawler, CrawlRuntime.of(crawler), config, run)
         extension.runtime.shared = extension
         for handler, signal in ((extension.spider_opened, signals.spider_opened),
                                 (extension.spider_idle, signals.spider_idle),
@@ -137,7 +135,7 @@ class SharedRunRecorder:
     def spider_idle(self, spider: Spider) -> None:
         """Nothing to do here now: stop if the run is done, else wait for requests (others' links, expired leases)."""
         self._reap()
-        if self.stay or not self.run.state().done:
+        if not self.run.state().done:
             raise DontCloseSpider
 
     def item_dropped(self, item: Any, response: Any, exception: Any, spider: Spider) -> None:

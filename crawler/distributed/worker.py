@@ -3,7 +3,8 @@
 A run is created by its first ``enqueue``: a ``crawl_runs`` row with the run's name, and in Redis its meta (the
 database run id, the spider, the ``-s`` settings every worker applies, the seeds' render modes) and its sites.
 Seeds go into the run's queue through the run's dupefilter, as any link a worker finds would. A worker takes
-requests from that queue until the run is done (queue empty, nothing in flight), or for good with ``stay``.
+requests from that queue until the run is done (queue empty, nothing in flight); a standing worker
+(``ecwatch worker --stay``) takes one open run after another.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from detectors import registrable_domain
 from storage.config import StorageConfig
 from storage.db import make_engine, session_scope
 from storage.models import CrawlRun
-from storage.sharedruns import start_shared_run
+from storage.sharedruns import name_run, start_shared_run
 
 from ..config import EcwatchConfig
 from ..frontier import Frontier
@@ -53,8 +54,9 @@ def default_run_name(spider: str) -> str:
 
 
 def enqueue(storage: StorageConfig, spider: str, arguments: dict[str, Any], run_name: str | None,
-            overrides: dict[str, Any], trigger: str = "adhoc") -> Enqueued:
-    """Queue the seeds in ``arguments`` (``urls``, ``seeds``) into run ``run_name``, created if new."""
+            overrides: dict[str, Any], trigger: str = "adhoc", run_id: int | None = None) -> Enqueued:
+    """Queue the seeds in ``arguments`` (``urls``, ``seeds``) into run ``run_name``, created if new (into the
+    database run ``run_id`` when given: the scheduler records its runs before they start)."""
     _check_shared_spider(spider)
     name = check_run_name(run_name) if run_name else default_run_name(spider)
     seeds = SeedArguments.parse(urls=str(arguments.get("urls", "")), seeds=str(arguments.get("seeds", "")))
@@ -64,7 +66,7 @@ def enqueue(storage: StorageConfig, spider: str, arguments: dict[str, Any], run_
     run = SharedRun(connect(shared.redis_url), RunKeys(name, shared.prefix))
     created = not run.exists()
     if created:
-        run_id = _create(run, config, spider, seeds, overrides, trigger)
+        run_id = _create(run, config, spider, seeds, overrides, trigger, run_id)
     else:
         meta = run.meta()
         if meta["status"] == "finished":
@@ -89,11 +91,14 @@ def _check_shared_spider(spider: str) -> None:
 
 
 def _create(run: SharedRun, config: EcwatchConfig, spider: str, seeds: SeedArguments, overrides: dict[str, Any],
-            trigger: str) -> int:
+            trigger: str, run_id: int | None) -> int:
     engine = make_engine(config.storage.database_url)
     try:
         with session_scope(engine) as session:
-            run_id = start_shared_run(session, run.name, spider, seeds.as_dict(), trigger=trigger).id
+            if run_id is None:
+                run_id = start_shared_run(session, run.name, spider, seeds.as_dict(), trigger=trigger).id
+            else:
+                name_run(session, run_id, run.name)
     finally:
         engine.dispose()
     run.create(run_id=run_id, spider=spider, settings=overrides,
@@ -120,6 +125,17 @@ def _push_seeds(run: SharedRun, seeds: SeedArguments, max_pages_per_site: int) -
 
 
 # --- the worker -------------------------------------------------------------------------------
+
+
+def run_with_work(spider: str) -> str | None:
+    """An open run of ``spider`` with requests queued or in flight (a standing worker's next), or None."""
+    _check_shared_spider(spider)
+    shared = SharedConfig.from_settings(project_settings())
+    server = connect(shared.redis_url)
+    for name in open_runs(server, shared.prefix, spider):
+        if not SharedRun(server, RunKeys(name, shared.prefix)).state().done:
+            return name
+    return None
 
 
 def choose_run(spider: str, run_name: str | None) -> SharedRun:
@@ -149,14 +165,13 @@ class WorkerOutcome:
     run_status: str
 
 
-def run_worker(storage: StorageConfig, run: SharedRun, *, concurrency: int | None = None,
-               stay: bool = False) -> WorkerOutcome:
-    """Work on ``run`` in this process until it is done (or, with ``stay``, until stopped)."""
+def run_worker(storage: StorageConfig, run: SharedRun, *, concurrency: int | None = None) -> WorkerOutcome:
+    """Work on ``run`` in this process until it is done."""
     from scrapy.crawler import CrawlerProcess
 
     meta = run.meta()
     settings = crawl_settings(storage, meta["settings"], f"worker-{run.name}")
-    worker_settings(settings, run.keys, SharedConfig.from_settings(settings), concurrency=concurrency, stay=stay)
+    worker_settings(settings, run.keys, SharedConfig.from_settings(settings), concurrency=concurrency)
     config = EcwatchConfig.from_settings(settings)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(SharedStorefrontSpider)
@@ -167,8 +182,7 @@ def run_worker(storage: StorageConfig, run: SharedRun, *, concurrency: int | Non
     return WorkerOutcome(run.name, meta["run_id"], pages, run.state(), _run_status(config, meta["run_id"]))
 
 
-def worker_settings(settings: Any, keys: RunKeys, shared: SharedConfig, *, concurrency: int | None,
-                    stay: bool) -> None:
+def worker_settings(settings: Any, keys: RunKeys, shared: SharedConfig, *, concurrency: int | None) -> None:
     """scrapy-redis's scheduler on the run's keys, with leases and the shared page limit; the shared recorder."""
     settings.setdict({
         "SCHEDULER": "crawler.distributed.recorder.LeasedScheduler",
@@ -181,7 +195,6 @@ def worker_settings(settings: Any, keys: RunKeys, shared: SharedConfig, *, concu
         "ECWATCH_REDIS_URL": shared.redis_url,
         "ECWATCH_REDIS_PREFIX": shared.prefix,
         "ECWATCH_RUN_NAME": keys.name,
-        "ECWATCH_WORKER_STAY": stay,
     }, priority="cmdline")
     settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.extensions.RunRecorder": None,
                                 "crawler.distributed.recorder.SharedRunRecorder": 10}, priority="cmdline")

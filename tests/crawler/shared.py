@@ -34,9 +34,15 @@ class SharedSetup:
                               text=True, timeout=300, cwd=ROOT)
 
     def worker(self, run: str, *extra: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "storefront", "--run", run, *extra],
+        return self.worker_process("--run", run, *extra)
+
+    def worker_process(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "storefront", *args],
                                 env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
+
+    def run_names(self) -> list[str]:
+        return [name for name in self._rows(select(CrawlRun.name).order_by(CrawlRun.id)) if name]
 
     def stored_urls(self) -> Counter[str]:
         """Requested URL -> snapshots stored of it."""
