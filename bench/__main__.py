@@ -6,6 +6,8 @@ baseline measured in the same run, written to ``bench/results/`` (JSON and Markd
   (d)     rendered pages/min vs static, and the PSS of the whole process tree (``bench.render_bench``)
   (e)     peak memory of the ecwatch crawl as the shop grows (1k, 5k, 10k pages)
   (f)     bytes stored per page, against the same pages uncompressed
+  (g)     the shared mode: pages/s with 1, 2 and 4 workers against 1 worker (``bench.scale``; needs Redis and
+          PostgreSQL, skipped with the reason where absent)
 
 ``--quick`` runs small sizes and ends within about two minutes; the full run takes about half an hour.
 """
@@ -20,12 +22,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import detect_speed, render_bench, throughput
+from . import detect_speed, render_bench, scale, throughput
 from .shop import ShopSpec
 
 RESULTS = Path(__file__).resolve().parent / "results"
-FULL = {"products": 1250, "detect_pages": 300, "render_products": 150, "memory_sizes": [1000, 5000, 10000]}
-QUICK = {"products": 300, "detect_pages": 80, "render_products": 30, "memory_sizes": [300, 900]}
+FULL = {"products": 1250, "detect_pages": 300, "render_products": 150, "memory_sizes": [1000, 5000, 10000],
+        "scale": scale.FULL}
+QUICK = {"products": 300, "detect_pages": 80, "render_products": 30, "memory_sizes": [300, 900], "scale": scale.QUICK}
 
 
 def run(sizes: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +42,11 @@ def run(sizes: dict[str, Any]) -> dict[str, Any]:
     results["render"] = render_bench.measure(sizes["render_products"], evidence=0)
     _step("(e) memory as the shop grows")
     results["memory"] = throughput.memory_by_size(sizes["memory_sizes"])
+    _step("(g) shared mode: 1, 2, 4 workers")
+    try:
+        results["scale"] = scale.measure(**sizes["scale"])
+    except Exception as exc:  # noqa: BLE001 - no Redis or PostgreSQL here: the other figures still stand
+        results["scale"] = {"skipped": f"{type(exc).__name__}: {exc}"}
     results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return results
 
@@ -63,6 +71,9 @@ def markdown(results: dict[str, Any]) -> str:
              "| pages | peak PSS MiB | peak RSS (sum) MiB | pages/s |", "|---|---|---|---|"]
     lines += [f"| {r['pages']} | {r['peak_pss_mib']} | {r['peak_rss_tree_mib']} | {r['pages_per_s']} |"
               for r in results["memory"]]
+    shared = results.get("scale") or {"skipped": "not run"}
+    lines += ["", f"(g) shared mode skipped: {shared['skipped']}" if "skipped" in shared
+              else scale.markdown(shared, heading="(g) shared mode, measured")]
     return "\n".join(lines) + "\n"
 
 

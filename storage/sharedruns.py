@@ -44,10 +44,6 @@ def name_run(session: Session, run_id: int, name: str) -> CrawlRun:
     return run
 
 
-def shared_run(session: Session, name: str) -> CrawlRun | None:
-    return session.scalar(select(CrawlRun).where(CrawlRun.name == name))
-
-
 def join_run(session: Session, run_id: int, worker: str) -> RunWorker:
     row = RunWorker(run_id=run_id, worker=worker, host=this_host(), pid=os.getpid())
     session.add(row)

@@ -75,6 +75,3 @@ class RunKeys:
 
     def next_fetch(self, site: str) -> str:  # the next time a request to ``site`` may start (politeness)
         return self._key(f"next:{site}")
-
-    def all_keys_pattern(self) -> str:
-        return self._key("*")

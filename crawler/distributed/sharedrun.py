@@ -11,7 +11,6 @@ from typing import Any, Iterable
 import redis
 
 from .keys import RunKeys
-from .leases import Leases
 
 
 class RedisUnavailable(RuntimeError):
@@ -81,9 +80,6 @@ class SharedRun:
         pipe.zcard(self.keys.requests).zcard(self.keys.lease_expiry)
         queued, in_flight = pipe.execute()
         return RunState(int(queued), int(in_flight))
-
-    def reap(self, lease_seconds: float) -> int:
-        return Leases(self.server, self.keys, lease_seconds).reap()
 
     def claim_finish(self) -> bool:
         """True for exactly one caller: the worker that records the run's end."""

@@ -14,12 +14,12 @@ import scrapy
 from scrapy.http import Response
 
 from ..frontier import Frontier
-from .leases import LEASE_META
 from ..links import LinkKind
 from ..rendermode import RenderMode
 from ..runtime import CrawlRuntime
-from ..spiders.storefront import StorefrontSpider
 from ..seeds import SeedArguments
+from ..spiders.storefront import StorefrontSpider
+from .leases import LEASE_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

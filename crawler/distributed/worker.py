@@ -9,6 +9,7 @@ requests from that queue until the run is done (queue empty, nothing in flight);
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -170,7 +171,7 @@ def run_worker(storage: StorageConfig, run: SharedRun, *, concurrency: int | Non
     from scrapy.crawler import CrawlerProcess
 
     meta = run.meta()
-    settings = crawl_settings(storage, meta["settings"], f"worker-{run.name}")
+    settings = crawl_settings(storage, meta["settings"], f"worker-{run.name}-{os.getpid()}")
     worker_settings(settings, run.keys, SharedConfig.from_settings(settings), concurrency=concurrency)
     config = EcwatchConfig.from_settings(settings)
     process = CrawlerProcess(settings)
