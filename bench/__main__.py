@@ -15,17 +15,14 @@ baseline measured in the same run, written to ``bench/results/`` (JSON and Markd
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from . import detect_speed, render_bench, scale, throughput
+from . import detect_speed, render_bench, report, scale, throughput
 from .shop import ShopSpec
 
-RESULTS = Path(__file__).resolve().parent / "results"
 FULL = {"products": 1250, "detect_pages": 300, "render_products": 150, "memory_sizes": [1000, 5000, 10000],
         "scale": scale.FULL}
 QUICK = {"products": 300, "detect_pages": 80, "render_products": 30, "memory_sizes": [300, 900], "scale": scale.QUICK}
@@ -92,13 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
     args = parser.parse_args(argv)
     results = run(QUICK if args.quick else FULL)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = results["started"].replace(":", "").replace("-", "")[:15]
-    kind = "quick" if args.quick else "full"
-    (RESULTS / f"{stamp}-{kind}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    report = markdown(results)
-    (RESULTS / f"{stamp}-{kind}.md").write_text(report, encoding="utf-8")
-    print(report)
+    report.save(results, "quick" if args.quick else "full", markdown(results))
     return 0
 
 

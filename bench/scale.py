@@ -16,7 +16,6 @@ Rounds alternate the worker counts (1 2 4 1 2 4 ...); the figures are medians.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -36,11 +35,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from storage.db import make_engine, session_scope
 from storage.models import CrawlRun, PageSnapshot
 
+from . import report
 from .render_bench import ROOT
 from .shop import Shop, ShopSpec
 from .throughput import serve
 
-RESULTS = Path(__file__).resolve().parent / "results"
 POSTGRES_URL = os.environ.get("ECWATCH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 WORKER_COUNTS = (1, 2, 4)
 CONCURRENCY = 16  # per worker
@@ -184,13 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, OSError, SQLAlchemyError, redis.RedisError) as exc:
         print(f"bench.scale: {exc}", file=sys.stderr)
         return 1
-    RESULTS.mkdir(exist_ok=True)
-    stamp = results["started"].replace(":", "").replace("-", "")[:15]
-    kind = "quick" if args.quick else "full"
-    (RESULTS / f"{stamp}-scale-{kind}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    report = markdown(results)
-    (RESULTS / f"{stamp}-scale-{kind}.md").write_text(report, encoding="utf-8")
-    print(report)
+    report.save(results, "scale-quick" if args.quick else "scale-full", markdown(results))
     return 0
 
 
