@@ -104,11 +104,11 @@ def schedule_add(name: str, cron: str, spider: str, seeds: Path, settings: tuple
 LIST_COLUMNS = [
     Column("name", "name"), Column("when", "when"),
     Column("next_run", "next run", time=True, value=lambda r: r["next_run"] or tr("paused")),
-    Column("spider", "spider", value=lambda r: r["spider"] or tr("(re-detection)")),
-    Column("mode", "mode", value=lambda r: tr("shared") if r["shared"] else tr("embedded")), Column("seeds", "seeds"),
+    Column("spider", "spider", value=lambda r: r["spider"] or tr("(re-detection)")), Column("seeds", "seeds"),
     Column("time_limit", "time limit", value=lambda r: _duration(r["time_limit"])),
     Column("last_status", "last run", value=lambda r: r["last_status"] or tr("never")),
     Column("last_started", "last started", time=True),
+    Column("mode", "mode", value=lambda r: tr("shared") if r["shared"] else tr("embedded")),
 ]
 
 

@@ -101,7 +101,7 @@ class RunWorker(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
-    worker: Mapped[str] = mapped_column(String(128))  # host:pid:random, unique per process start
+    worker: Mapped[str] = mapped_column(String(128))  # host:random, unique per process start
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
