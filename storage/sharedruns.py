@@ -1,21 +1,21 @@
 """A shared run's rows: one ``crawl_runs`` row named by the run, one ``run_workers`` row per worker process.
 
-Workers write beside each other into the run's row: each one's statistics and what its findings did are merged
-in under a row lock (``SELECT … FOR UPDATE`` on PostgreSQL), and the worker that sees the run done records its end.
+Workers write beside each other into the run's row: each one's statistics are merged in under a row lock
+(``SELECT … FOR UPDATE`` on PostgreSQL), and the worker that claims the run's end records it, with what the run's
+findings did counted from the database (a finding two workers saw counts once).
 """
 
 from __future__ import annotations
 
 import os
-from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .findings import Tally, reconcile_sites
-from .models import CrawlRun, PageSnapshot, RunWorker, utcnow
+from .findings import GONE, OPEN, reconcile_sites
+from .models import CrawlRun, Finding, FindingEvent, PageSnapshot, RunWorker, Sighting, utcnow
 from .repository import finish_run
 from .runs import process_alive, this_host
 
@@ -56,8 +56,8 @@ def worker_beat(session: Session, worker_id: int, pages: int) -> None:
     row.heartbeat_at, row.pages = utcnow(), pages
 
 
-def leave_run(session: Session, worker_id: int, *, pages: int, stats: dict[str, Any], tally: Tally) -> None:
-    """The worker stops: its row says so, and its statistics and findings tally go into the run's."""
+def leave_run(session: Session, worker_id: int, *, pages: int, stats: dict[str, Any]) -> None:
+    """The worker stops: its row says so, and its statistics go into the run's."""
     row = session.get_one(RunWorker, worker_id)
     row.finished_at, row.heartbeat_at, row.pages = utcnow(), utcnow(), pages
     run = session.scalars(select(CrawlRun).where(CrawlRun.id == row.run_id).with_for_update()).one()
@@ -65,24 +65,39 @@ def leave_run(session: Session, worker_id: int, *, pages: int, stats: dict[str, 
     merged["workers"] = {**merged.get("workers", {}), row.worker: stats}
     merged["errors"] = sum(int(w.get("errors", 0)) for w in merged["workers"].values())
     run.stats = merged
-    run.finding_summary = _merged_summary(run.finding_summary or {}, tally.summary())
 
 
-def _merged_summary(old: dict[str, dict[str, int]], new: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    merged: dict[str, dict[str, int]] = {}
-    for rule in sorted(set(old) | set(new)):
-        counts = Counter(old.get(rule, {}))
-        counts.update(new.get(rule, {}))
-        merged[rule] = dict(counts)
-    return merged
+def run_finding_summary(session: Session, run_id: int) -> dict[str, dict[str, int]]:
+    """Per rule, the findings the run made new, saw still open, reopened and saw gone, from the database: each
+    finding counted once, whichever workers saw it (their own tallies would count it once each)."""
+    def ids_by_rule(query: Any) -> dict[str, set[int]]:
+        found: dict[str, set[int]] = {}
+        for rule, finding_id in session.execute(query):
+            found.setdefault(rule, set()).add(finding_id)
+        return found
+
+    events = (select(Finding.rule, FindingEvent.finding_id).join(Finding, Finding.id == FindingEvent.finding_id)
+              .where(FindingEvent.run_id == run_id, FindingEvent.field == "state"))
+    new = ids_by_rule(events.where(FindingEvent.old.is_(None)))
+    reopened = ids_by_rule(events.where(FindingEvent.old == GONE, FindingEvent.new == OPEN))
+    gone = ids_by_rule(events.where(FindingEvent.new == GONE))
+    seen = ids_by_rule(select(Finding.rule, Sighting.finding_id).join(Finding, Finding.id == Sighting.finding_id)
+                       .join(PageSnapshot, PageSnapshot.id == Sighting.snapshot_id)
+                       .where(PageSnapshot.run_id == run_id))
+    rules = sorted(set(new) | set(reopened) | set(gone) | set(seen))
+    return {rule: {"new": len(new.get(rule, set())),
+                   "still_open": len(seen.get(rule, set()) - new.get(rule, set()) - reopened.get(rule, set())
+                                     - gone.get(rule, set())),
+                   "reopened": len(reopened.get(rule, set())), "gone": len(gone.get(rule, set()))} for rule in rules}
 
 
 def finish_shared_run(session: Session, run_id: int) -> CrawlRun:
     """Record the end of a run that is done: findings its sites no longer show are gone, totals counted."""
     site_ids = set(session.scalars(select(PageSnapshot.site_id).where(PageSnapshot.run_id == run_id).distinct()))
-    tally = reconcile_sites(session, site_ids, run_id=run_id)
+    reconcile_sites(session, site_ids, run_id=run_id)
+    session.flush()
     run = session.scalars(select(CrawlRun).where(CrawlRun.id == run_id).with_for_update()).one()
-    run.finding_summary = _merged_summary(run.finding_summary or {}, tally.summary())
+    run.finding_summary = run_finding_summary(session, run_id)
     status = "finished" if run.pages or session.scalar(select(PageSnapshot.id).where(
         PageSnapshot.run_id == run_id).limit(1)) else "failed"
     return finish_run(session, run_id, status=status, stats=dict(run.stats or {}),

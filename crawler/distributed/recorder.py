@@ -166,8 +166,7 @@ class SharedRunRecorder:
 
             def record() -> None:
                 with session_scope(runtime.engine) as session:
-                    leave_run(session, self.worker_id, pages=mine["pages"], stats=mine,  # type: ignore[arg-type]
-                              tally=runtime.tally)
+                    leave_run(session, self.worker_id, pages=mine["pages"], stats=mine)  # type: ignore[arg-type]
                 if self.run.state().done and self.run.claim_finish():
                     with session_scope(runtime.engine) as session:
                         finish_shared_run(session, runtime.run_id)  # type: ignore[arg-type]

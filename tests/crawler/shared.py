@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import redis
 from sqlalchemy import select
 
-from storage.models import CrawlRun, PageSnapshot, RunWorker
+from storage.models import CrawlRun, Finding, PageSnapshot, RunWorker
 
 from ..services import fresh_postgres_database, redis_url_or_skip
 from .crawls import ROOT, query_all
@@ -40,6 +40,9 @@ class SharedSetup:
         return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "storefront", *args],
                                 env=self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
+
+    def finding_count(self) -> int:
+        return len(self._rows(select(Finding.id)))
 
     def run_names(self) -> list[str]:
         return [name for name in self._rows(select(CrawlRun.name).order_by(CrawlRun.id)) if name]

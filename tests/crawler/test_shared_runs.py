@@ -73,6 +73,10 @@ def test_two_workers_fetch_every_page_once_and_store_it_once(tmp_path: Path) -> 
         assert set(stored.values()) == {1} and len(stored) == len(pages)
         run = setup.run_row("together")
         assert run.status == "finished" and run.pages == len(pages)
+        # A first crawl: every finding is new, each counted once however many workers saw it.
+        summary = run.finding_summary
+        assert sum(c["new"] for c in summary.values()) == setup.finding_count() > 0
+        assert not any(c["still_open"] or c["reopened"] or c["gone"] for c in summary.values())
         workers = setup.workers("together")
         assert len(workers) == 2 and all(w.finished_at is not None for w in workers)
         assert sum(w.pages for w in workers) == len(pages) and all(w.pages > 0 for w in workers)
@@ -128,7 +132,8 @@ def test_a_worker_killed_holding_requests_loses_none_of_them(tmp_path: Path) -> 
 def test_the_page_limit_per_site_holds_across_workers(tmp_path: Path) -> None:
     shop = Shop(SPEC)
     with shared_setup(tmp_path / "data") as setup, ShopServer(shop, delay=0.01) as server:
-        _enqueue(setup, server, "limited", ECWATCH_MAX_PAGES_PER_SITE=12)
+        # With the shared politeness delay on: the workers take turns on the site through Redis.
+        _enqueue(setup, server, "limited", ECWATCH_MAX_PAGES_PER_SITE=12, ECWATCH_SITE_DELAY=0.02)
         _finish([setup.worker("limited", "--concurrency", "2") for _ in range(2)])
         assert sum(server.fetched.values()) == 12
         assert sum(setup.stored_urls().values()) == 12

@@ -1,9 +1,10 @@
 """Two writers storing the same new site, finding or page at once (two workers of a shared run): one row each,
-by the database's constraints, and neither transaction fails."""
+by the database's constraints, and neither transaction fails; a shared run's findings counted once."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from storage.db import session_scope
 from storage.findings import Tally, record_judgement
 from storage.models import Finding, PageSnapshot, Sighting, Site
 from storage.repository import SnapshotInput, save_fetched_once
+from storage.sharedruns import run_finding_summary, start_shared_run
 
 from .helpers import detected, judgement_of
 
@@ -79,3 +81,22 @@ def test_two_workers_meeting_the_same_new_finding_make_one_finding_with_two_sigh
         assert session.scalar(select(func.count()).select_from(Finding)) == 1
         assert session.scalar(select(func.count()).select_from(Sighting)) == 2
     assert sum(tally.total_new for tally in tallies) == 1  # new once; seen again by the other
+
+
+def test_a_shared_runs_summary_counts_each_finding_once_from_the_database(engine: Engine, tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path)
+    with session_scope(engine) as session:
+        first, second = (start_shared_run(session, name, "storefront", {}).id for name in ("night-1", "night-2"))
+    for run_id, pages in ((first, 2), (second, 2)):  # each night, two workers' pages show the same finding
+        for page in range(pages):
+            with session_scope(engine) as session:
+                data = _page(blobs, f"https://shop.vn/p/{page}", f"key-{run_id}-{page}")
+                snapshot = save_fetched_once(session, replace(data, run_id=run_id))
+                assert snapshot is not None
+                judgement = judgement_of(snapshot, [detected("PROMO-DISC-50", subject="ao-thun")])
+                record_judgement(session, snapshot, judgement, run_id=run_id, tally=Tally(), fresh=True)
+    with session_scope(engine) as session:
+        assert run_finding_summary(session, first) == {"PROMO-DISC-50": {"new": 1, "still_open": 0, "reopened": 0,
+                                                                         "gone": 0}}
+        assert run_finding_summary(session, second) == {"PROMO-DISC-50": {"new": 0, "still_open": 1, "reopened": 0,
+                                                                          "gone": 0}}
