@@ -79,9 +79,27 @@ def enqueue(storage: StorageConfig, spider: str, arguments: dict[str, Any], run_
         run_id = meta["run_id"]
         settings = crawl_settings(storage, meta["settings"], "enqueue")
         config = EcwatchConfig.from_settings(settings)
+    _mark_data_dir(storage, run)
     run.add_sites(registrable_domain(url) for url in seeds.urls)
     added = _push_seeds(run, seeds, config.max_pages_per_site)
     return Enqueued(name, run_id, created, added, len(seeds.urls) - added)
+
+
+MARKS = "shared-runs"  # <data dir>/shared-runs/<run>: left by enqueue, looked for by every worker
+
+
+def _mark_data_dir(storage: StorageConfig, run: SharedRun) -> None:
+    marks = storage.data_dir / MARKS
+    marks.mkdir(parents=True, exist_ok=True)
+    (marks / run.name).write_text(f"{run.keys.prefix}\n", encoding="utf-8")
+
+
+def check_data_dir(storage: StorageConfig, run: SharedRun) -> None:
+    """The evidence files of a run go to one shared directory: a worker whose ECWATCH_DATA_DIR does not show the
+    mark the run's enqueue left there would scatter them on its own disk."""
+    if not (storage.data_dir / MARKS / run.name).is_file():
+        raise SharedModeError(f"ECWATCH_DATA_DIR {storage.data_dir} is not the data dir run {run.name!r} was enqueued "
+                              "with: every worker needs the same shared directory (see 'Shared mode' in the README)")
 
 
 def _check_shared_spider(spider: str) -> None:
@@ -171,6 +189,7 @@ def run_worker(storage: StorageConfig, run: SharedRun, *, concurrency: int | Non
     from scrapy.crawler import CrawlerProcess
 
     meta = run.meta()
+    check_data_dir(storage, run)
     settings = crawl_settings(storage, meta["settings"], f"worker-{run.name}-{os.getpid()}")
     worker_settings(settings, run.keys, SharedConfig.from_settings(settings), concurrency=concurrency)
     config = EcwatchConfig.from_settings(settings)

@@ -140,3 +140,15 @@ def test_the_page_limit_per_site_holds_across_workers(tmp_path: Path) -> None:
         run = setup.run_row("limited")
         assert run.status == "finished" and run.pages == 12
         assert sum(int(w["page_limit_reached"]) for w in run.stats["workers"].values()) > 0
+
+
+def test_a_worker_on_another_data_dir_is_refused_in_one_line(tmp_path: Path) -> None:
+    with shared_setup(tmp_path / "data") as setup, ShopServer(Shop(SPEC)) as server:
+        _enqueue(setup, server, "elsewhere")
+        setup.env["ECWATCH_DATA_DIR"] = str(tmp_path / "not-shared")
+        refused = setup.ecwatch("worker", "storefront", "--run", "elsewhere")
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr
+        assert refused.stderr.strip().splitlines() == [
+            f"Error: ECWATCH_DATA_DIR {tmp_path / 'not-shared'} is not the data dir run 'elsewhere' was enqueued "
+            "with: every worker needs the same shared directory (see 'Shared mode' in the README)"]
+        assert server.fetched == {}
