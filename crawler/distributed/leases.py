@@ -114,7 +114,9 @@ class Leases:
 
     def child_scheduled(self, lease: int) -> None:
         with self._lock:
-            left = self._unscheduled.get(lease, 1) - 1
+            if lease not in self._unscheduled:  # released meanwhile (its request failed)
+                return
+            left = self._unscheduled[lease] - 1
             self._unscheduled[lease] = left
             done = left <= 0 and lease in self._read
         if done:
@@ -136,6 +138,8 @@ class Leases:
     def release(self, lease: int) -> None:
         """The request failed (its failure counted) or was dropped: acknowledged now."""
         with self._lock:
+            self._unscheduled.pop(lease, None)
+            self._read.discard(lease)
             if self._held.pop(lease, None) is None:
                 return
         self._acknowledge(lease)
