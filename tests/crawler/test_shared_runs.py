@@ -45,7 +45,8 @@ def _enqueue(setup: SharedSetup, server: ShopServer, run: str, **settings: objec
 
 def _when_both_joined(setup: SharedSetup, run: str) -> threading.Event:
     """Set once two workers have joined ``run``: the shop holds its home page until then, so that the second
-    worker to start has a share of the crawl however long it took to start."""
+    worker to start has a share of the crawl however long it took to start (and its pages take 0.1 s each, so
+    that the first, two pages at a time, cannot take them all between two looks of the other at the queue)."""
     both = threading.Event()
 
     def watch() -> None:
@@ -63,7 +64,7 @@ def test_two_workers_fetch_every_page_once_and_store_it_once(tmp_path: Path) -> 
     pages = set(shop.depths())
     with shared_setup(tmp_path / "data") as setup:
         both = _when_both_joined(setup, "together")
-        with ShopServer(shop, delay=0.02, gate=lambda path: both.wait(timeout=120)) as server:
+        with ShopServer(shop, delay=0.1, gate=lambda path: both.wait(timeout=120)) as server:
             _enqueue(setup, server, "together")
             outputs = _finish([setup.worker("together", "--concurrency", "2") for _ in range(2)])
             assert set(server.fetched) == pages  # nothing left out
