@@ -8,6 +8,8 @@ baseline measured in the same run, written to ``bench/results/`` (JSON and Markd
   (f)     bytes stored per page, against the same pages uncompressed
   (g)     price history: one product's series and the history rule pass at products × nights
           observations, against a one-row SELECT (``bench.history_bench``)
+  (h)     the shared mode: pages/s with 1, 2 and 4 workers against 1 worker (``bench.scale``; needs Redis and
+          PostgreSQL, skipped with the reason where absent)
 
 ``--quick`` runs small sizes and ends within about two minutes; the full run takes about half an hour.
 """
@@ -20,14 +22,13 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from . import detect_speed, history_bench, render_bench, throughput
-from .reporting import save
+from . import detect_speed, history_bench, render_bench, report, scale, throughput
 from .shop import ShopSpec
 
 FULL = {"products": 1250, "detect_pages": 300, "render_products": 150, "memory_sizes": [1000, 5000, 10000],
-        "history": {"products": 10_000, "nights": 365}}
+        "history": {"products": 10_000, "nights": 365}, "scale": scale.FULL}
 QUICK = {"products": 300, "detect_pages": 80, "render_products": 30, "memory_sizes": [300, 900],
-         "history": {"products": 1000, "nights": 90}}
+         "history": {"products": 1000, "nights": 90}, "scale": scale.QUICK}
 
 
 def run(sizes: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +44,11 @@ def run(sizes: dict[str, Any]) -> dict[str, Any]:
     results["memory"] = throughput.memory_by_size(sizes["memory_sizes"])
     _step("(g) price history")
     results["history"] = history_bench.measure(**sizes["history"])
+    _step("(h) shared mode: 1, 2, 4 workers")
+    try:
+        results["scale"] = scale.measure(**sizes["scale"])
+    except Exception as exc:  # noqa: BLE001 - no Redis or PostgreSQL here: the other figures still stand
+        results["scale"] = {"skipped": f"{type(exc).__name__}: {exc}"}
     results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return results
 
@@ -67,7 +73,11 @@ def markdown(results: dict[str, Any]) -> str:
              "| pages | peak PSS MiB | peak RSS (sum) MiB | pages/s |", "|---|---|---|---|"]
     lines += [f"| {r['pages']} | {r['peak_pss_mib']} | {r['peak_rss_tree_mib']} | {r['pages_per_s']} |"
               for r in results["memory"]]
-    return "\n".join(lines) + "\n\n(g) " + history_bench.markdown(results["history"]).lstrip("# ")
+    lines += ["", "(g) " + history_bench.markdown(results["history"]).lstrip("# ")]
+    shared = results.get("scale") or {"skipped": "not run"}
+    lines += ["", f"(h) shared mode skipped: {shared['skipped']}" if "skipped" in shared
+              else scale.markdown(shared, heading="(h) shared mode, measured")]
+    return "\n".join(lines) + "\n"
 
 
 def _smaller(sizes: dict[str, list[Any]]) -> str:
@@ -85,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
     args = parser.parse_args(argv)
     results = run(QUICK if args.quick else FULL)
-    save(results, "quick" if args.quick else "full", markdown(results))
+    report.save(results, "quick" if args.quick else "full", markdown(results))
     return 0
 
 

@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .reporting import save
+from .report import save
 
 SITES = 50
 FIRST_NIGHT = datetime(2025, 12, 31, 19, 0, tzinfo=timezone.utc)  # 02:00 in Vietnam on 1 January 2026

@@ -20,6 +20,7 @@ from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable
 
 PARAGRAPH = ("Sản phẩm chính hãng, bảo hành 12 tháng, giao hàng toàn quốc. Đổi trả trong 7 ngày nếu lỗi do nhà "
              "sản xuất. Thanh toán khi nhận hàng (COD), MoMo, VNPay, chuyển khoản ngân hàng. ")
@@ -178,9 +179,10 @@ class Shop:
 class ShopServer:
     """The shop over HTTP/1.1 (keep-alive) on 127.0.0.1, pages built on request."""
 
-    def __init__(self, shop: Shop, delay: float = 0.0) -> None:
+    def __init__(self, shop: Shop, delay: float = 0.0, gate: Callable[[str], None] | None = None) -> None:
         self.shop = shop
         self.delay = delay  # seconds before each answer: a slower shop, for tests that stop a crawl midway
+        self.gate = gate  # called with each path before it is answered: a test may hold some pages there
         self.fetched: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -211,6 +213,8 @@ class ShopServer:
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 if server.delay:
                     time.sleep(server.delay)
+                if server.gate is not None:
+                    server.gate(self.path)
                 body = server.shop.page(self.path)
                 with server._lock:
                     server.fetched[self.path] = server.fetched.get(self.path, 0) + 1

@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 
 from . import crawl, db, demo, detect, export, findings, history, registry, rejudge, rules, runs, schedule, spiders
-from . import review, users
+from . import review, shared, users
 from .common import CONTEXT_SETTINGS
 from .errors import OneLineErrorsGroup
 from .i18n import add_language_option
 
 COMMAND_MODULES = (crawl, demo, db, runs, spiders, detect, findings, history, rejudge, registry, export, schedule,
                    rules)
-COMMAND_MODULES += (review, users)
+COMMAND_MODULES += (shared, review, users)
 
 
 @click.group(cls=OneLineErrorsGroup, context_settings=CONTEXT_SETTINGS)

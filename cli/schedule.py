@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from crawler.config import ConfigError
+from crawler.distributed.worker import SHARED_SPIDERS
 from crawler.run import UnknownSpider, check_overrides, check_spider
 from schedules import runner
 from schedules.jobs import DEFAULT_TIME_LIMIT
@@ -67,25 +68,35 @@ def schedule() -> None:
               help="A crawler setting for every run (repeatable).")
 @click.option("--time-limit", type=Duration(), default=f"{DEFAULT_TIME_LIMIT / 3600:g}h", show_default=True,
               help="Stop a run after this long and record it failed (45s, 90m, 6h).")
+@click.option("--shared", is_flag=True,
+              help="Run it in the shared mode: queue the seeds on Redis and wait for the workers "
+                   "('ecwatch worker SPIDER --stay') to finish the run.")
 @schedule_errors
-def schedule_add(name: str, cron: str, spider: str, seeds: Path, settings: tuple[str, ...], time_limit: float) -> None:
+def schedule_add(name: str, cron: str, spider: str, seeds: Path, settings: tuple[str, ...], time_limit: float,
+                 shared: bool) -> None:
     """Add schedule NAME, or replace the one of that name.
+
+    With --shared, each run is a shared run named schedule-NAME-runID: standing workers on any
+    machine ('ecwatch worker storefront --stay') crawl it, and the schedule's run ends when they do.
 
     Example:
 
     \b
         ecwatch schedule add nightly --cron "0 2 * * *" --spider storefront --seeds seeds.txt
         ecwatch schedule add weekdays --cron "30 1 * * 1-5" --spider storefront --seeds shops.csv --time-limit 4h
+        ecwatch schedule add national --cron "0 1 * * *" --spider storefront --seeds all-shops.txt --shared
     """
     runner.cron_trigger(cron)  # a bad expression fails before anything else is looked at
     if not seeds.is_file():
         raise InputError(f"--seeds: file not found: {seeds}")
     check_spider(spider)
+    if shared and spider not in SHARED_SPIDERS:
+        raise InputError(f"--shared: the shared mode runs the {', '.join(SHARED_SPIDERS)} spider, not {spider}")
     overrides = parse_setting_overrides(settings)
     check_overrides(overrides)  # a misspelled setting fails now, not at 2 a.m.
     with database() as engine:
         info = runner.add_crawl_schedule(engine, name, spider, seeds, cron=cron, settings=overrides,
-                                         time_limit=time_limit)
+                                         time_limit=time_limit, shared=shared)
     say(tr("Schedule {name}: {spider} at '{when}' ({zone}), next run {next} (database {db})", name=info.name,
            spider=spider, when=info.when, zone=runner.TIMEZONE, next=_when(info.next_run), db=database_label()))
 
@@ -97,6 +108,7 @@ LIST_COLUMNS = [
     Column("time_limit", "time limit", value=lambda r: _duration(r["time_limit"])),
     Column("last_status", "last run", value=lambda r: r["last_status"] or tr("never")),
     Column("last_started", "last started", time=True),
+    Column("mode", "mode", value=lambda r: tr("shared") if r["shared"] else tr("embedded")),
 ]
 
 
@@ -115,7 +127,7 @@ def schedule_list(output_format: str | None) -> None:
         schedules = runner.list_schedules(engine)
     records = [{"name": info.name, "when": info.when, "next_run": local_time(info.next_run, iso=True) or None,
                 "spider": info.spider, "seeds": info.seeds, "time_limit": info.time_limit,
-                "settings": dict(info.settings), "last_status": info.last_status,
+                "settings": dict(info.settings), "shared": info.shared, "last_status": info.last_status,
                 "last_started": local_time(info.last_started, iso=True) or None} for info in schedules]
     if not emit(records, LIST_COLUMNS, chosen_format(output_format), title=tr("Schedules ({zone})",
                                                                              zone=runner.TIMEZONE)):

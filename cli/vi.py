@@ -174,4 +174,21 @@ VI: dict[str, str] = {
     "discount": "giảm giá",
     "price chart": "biểu đồ giá",
     "deadline": "hạn kết thúc",
+    # --- shared mode ---
+    "Run {run} (database run {id}): {added} seeds queued, {known} scheduled already.":
+        "Lượt chạy {run} (lượt {id} trong cơ sở dữ liệu): {added} địa chỉ gốc đã xếp hàng, {known} đã có từ trước.",
+    "Start workers with: ecwatch worker {spider} --run {run}":
+        "Khởi động các tiến trình làm việc bằng: ecwatch worker {spider} --run {run}",
+    "done": "xong",
+    "{queued} queued, {in_flight} in flight": "{queued} đang chờ, {in_flight} đang xử lý",
+    "Worker stored {pages} pages; run {run} (database run {id}): {state}, status {status}.":
+        "Tiến trình đã lưu {pages} trang; lượt chạy {run} (lượt {id} trong cơ sở dữ liệu): {state}, trạng thái {status}.",
+    "{count} ({alive} working)": "{count} ({alive} đang chạy)",
+    "Redis not reachable": "không kết nối được Redis",
+    "workers": "tiến trình",
+    "mode": "chế độ",
+    "shared": "dùng chung",
+    "embedded": "nhúng",
+    "Standing worker for {spider}: waiting for shared runs (Ctrl-C to stop).":
+        "Tiến trình thường trực cho {spider}: đang chờ các lượt chạy dùng chung (Ctrl-C để dừng).",
 }

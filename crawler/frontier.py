@@ -55,6 +55,13 @@ class Frontier:
         target = self._target(url, LinkKind.CATEGORY)
         return self._offer(target, 0) if target is not None else None
 
+    def adopt(self, url: str, depth: int, kind: LinkKind) -> None:
+        """A page admitted elsewhere (by another worker of a shared run): known here at ``depth``, so that
+        ``read`` follows its links. It counts toward no limit here: the shared run counts pages in Redis."""
+        target = self._target(url, kind)
+        if target is not None and (self._depths[target[0]] == -1 or depth < self._depths[target[0]]):
+            self._depths[target[0]] = depth
+
     def depth_of(self, url: str) -> int:
         """The shallowest depth ``url`` (canonical, as admitted) was reached at."""
         return self._depths[self._ids[url]]

@@ -176,6 +176,7 @@ class StoragePipeline:
         stats.set_value("ecwatch/write/batches", self.writer.written.batches)
         stats.set_value("ecwatch/write/retries", self.writer.written.retries)
         stats.set_value("ecwatch/write/pages", self.writer.written.pages)
+        stats.set_value("ecwatch/write/refetched", self.writer.written.refetched)
 
     def _failed(self, why: str) -> None:
         """From the writer's thread: record why and stop the crawl on its own thread."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -45,6 +45,9 @@ class CrawlRuntime:
     site_ids: set[int] = field(default_factory=set)  # sites this run stored pages of
     browser_found: bool = False
     failure: str | None = None  # why the crawl had to stop (a write that finally failed)
+    # In a worker of a shared run (crawler.distributed.recorder.SharedRunRecorder): each page's fetch key, and
+    # what to do once pages are stored (acknowledge their leases). None: the embedded mode.
+    shared: Any = None
     _judge: Judge | None = None
     _judging: JudgingPool | None = None
     _render: RenderPolicy | None = None

@@ -114,3 +114,11 @@ ECWATCH_RENDER = os.environ.get("ECWATCH_RENDER", "auto")  # always | never | au
 ECWATCH_RENDER_SITES = os.environ.get("ECWATCH_RENDER_SITES", "")  # "shop.vn=always,other.vn=never"
 ECWATCH_SCREENSHOT_MAX_HEIGHT = 16384  # pixels; an endless page is cut there
 ECWATCH_SETTLE_TIMEOUT = 3.0  # seconds to wait for the network to go quiet after the page loaded
+
+# --- shared mode: ecwatch enqueue / ecwatch worker (crawler/distributed/) ----------------------------
+# "" = the environment variable of the same name, else redis://127.0.0.1:6379/0 and "ecwatch" (crawler.distributed.config)
+ECWATCH_REDIS_URL = ""
+ECWATCH_REDIS_PREFIX = ""  # every key of a shared run starts with it: several installations, one Redis
+ECWATCH_RUN_NAME = ""  # set by ecwatch worker
+ECWATCH_LEASE_SECONDS = 60.0  # a request taken by a worker that died goes back to the queue after this
+ECWATCH_SITE_DELAY = 0.25  # seconds between two requests to one site, counted over all workers; 0: none

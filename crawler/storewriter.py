@@ -25,7 +25,7 @@ from detectors import registrable_domain
 from storage.blobs import StoredBlob
 from storage.db import backoff, session_scope
 from storage.findings import Tally, finding_key
-from storage.repository import SnapshotInput, attach_artifact, save_snapshot
+from storage.repository import SnapshotInput, attach_artifact, save_fetched_once, save_snapshot
 
 from .items import PageSnapshotItem
 
@@ -50,6 +50,7 @@ class Written:
     pages: int = 0
     batches: int = 0
     retries: int = 0
+    refetched: int = 0  # pages of a shared run stored already (fetched again after a lease expired): not stored twice
 
 
 class StoreWriter:
@@ -106,15 +107,18 @@ class StoreWriter:
             return  # the crawl is stopping; the run is already recorded as failing
         files = [self._files(item) for item in items]
         for attempt, pause in enumerate((*self.pauses, None)):
-            tally, sites = self.runtime.tally.copy(), set()
+            tally, sites = self.runtime.tally.copy(), []
             try:
                 with session_scope(self.runtime.engine) as session:
                     for item, (body, artifacts) in zip(items, files):
-                        sites.add(self._store(session, item, body, artifacts, tally))
+                        sites.append(self._store(session, item, body, artifacts, tally))
                 self.runtime.tally = tally
-                self.runtime.site_ids |= sites
+                self.written.refetched += sites.count(None)
+                self.runtime.site_ids |= {site for site in sites if site is not None}
                 self.written.pages += len(items)
                 self.written.batches += 1
+                if self.runtime.shared is not None:
+                    self.runtime.shared.stored(items)  # their leases can go: the pages are in the database
                 return
             except (OperationalError, DBAPIError) as exc:
                 self._sites.clear()  # ids of the rolled-back transaction may be gone
@@ -142,17 +146,25 @@ class StoreWriter:
         return blobs.put(item.body, compress=True), {kind: blobs.put(data) for kind, data in item.artifacts.items()}
 
     def _store(self, session: Session, item: PageSnapshotItem, body: StoredBlob, artifacts: dict[str, StoredBlob],
-               tally: Tally) -> int:
-        """Store one page; returns its site's id."""
+               tally: Tally) -> int | None:
+        """Store one page; returns its site's id (None: a shared run's page another fetch stored already)."""
         runtime = self.runtime
-        snapshot = save_snapshot(session, SnapshotInput(
+        data = SnapshotInput(
             domain=registrable_domain(item.final_url),
             requested_url=item.requested_url, final_url=item.final_url, status=item.status,
             headers=item.headers, fetched_at=item.fetched_at, body=body, run_id=runtime.run_id,
             rendered=item.rendered, redirect_chain=item.redirect_chain, server_ip=item.server_ip,
             tls=item.tls, ad_id=item.ad_id, fetch_note=item.fetch_note,
             element_boxes=item.element_boxes,
-        ), site_ids=self._sites)
+            fetch_key=runtime.shared.fetch_key(item.requested_url) if runtime.shared is not None else None,
+        )
+        if data.fetch_key is None:
+            snapshot = save_snapshot(session, data, site_ids=self._sites)
+        else:
+            fetched_once = save_fetched_once(session, data, site_ids=self._sites)
+            if fetched_once is None:
+                return None
+            snapshot = fetched_once
         if artifacts or self._may_become_reference(snapshot.site.domain, item):
             judged = runtime.blobs.put(item.body)  # what was judged, as a plain file a reviewer opens
             attach_artifact(session, snapshot, "html", judged, item.fetched_at)

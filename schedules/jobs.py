@@ -68,15 +68,18 @@ def check_settings(settings: Mapping[str, str]) -> None:
 
 
 def crawl_job(name: str, spider: str, seeds: str, settings: Mapping[str, str] | None = None,
-              time_limit: float = DEFAULT_TIME_LIMIT, trigger: str | None = None) -> int:
+              time_limit: float = DEFAULT_TIME_LIMIT, trigger: str | None = None, shared: bool = False) -> int:
     """Run one crawl of schedule ``name`` to its end and record it; returns the run's id.
+
+    ``shared``: the crawl is a shared run: the child queues the seeds on Redis for the workers
+    (``ecwatch worker --stay``) and waits for them to finish it (``crawler.distributed.scheduled``).
 
     ``spider`` must already be a known spider name: this layer cannot import the crawler to
     check it (the CLI does). A run that finds the schedule already running is recorded as
     ``skipped``; one that fails, times out or is stopped is recorded as ``failed`` with why.
     """
     spec = CrawlSpec(name=name, spider=spider, seeds=seeds, settings=dict(settings or {}),
-                     time_limit=float(time_limit), trigger=trigger or f"schedule:{name}")
+                     time_limit=float(time_limit), trigger=trigger or f"schedule:{name}", shared=shared)
     config = StorageConfig.from_env()
     engine = make_engine(config.database_url)
     try:
@@ -188,13 +191,15 @@ class CrawlSpec:
     settings: dict[str, str] = field(default_factory=dict)
     time_limit: float = DEFAULT_TIME_LIMIT
     trigger: str = ""
+    shared: bool = False
 
     def command(self, run_id: int, log_path: Path) -> list[str]:
         # Our bound first so a schedule may tighten it; the log file last so nothing overrides it.
         settings = {"CLOSESPIDER_TIMEOUT": f"{self.time_limit + STOP_GRACE:g}", **self.settings,
                     "LOG_FILE": str(log_path)}
-        # The crawler's own entry point: this layer reaches the crawler only through a process.
-        command = [sys.executable, "-m", "crawler.run", self.spider, "--seeds", self.seeds,
+        # The crawler's own entry points: this layer reaches the crawler only through a process.
+        module = "crawler.distributed.scheduled" if self.shared else "crawler.run"
+        command = [sys.executable, "-m", module, self.spider, "--seeds", self.seeds,
                    "--run-id", str(run_id), "--trigger", self.trigger]
         for key, value in settings.items():
             command += ["-s", f"{key}={value}"]

@@ -205,6 +205,7 @@ class ScheduleInfo:
     seeds: str = ""
     time_limit: float = 0.0
     settings: Mapping[str, str] = field(default_factory=dict)
+    shared: bool = False  # queued for the shared mode's workers
     last_status: str | None = None
     last_started: datetime | None = None
 
@@ -218,7 +219,7 @@ def check_name(name: str) -> None:
 
 def add_crawl_schedule(engine: Engine, name: str, spider: str, seeds: Path | str, *, cron: str | None = None,
                        trigger: BaseTrigger | None = None, settings: Mapping[str, str] | None = None,
-                       time_limit: float = jobs.DEFAULT_TIME_LIMIT) -> ScheduleInfo:
+                       time_limit: float = jobs.DEFAULT_TIME_LIMIT, shared: bool = False) -> ScheduleInfo:
     """Add or replace schedule ``name``. ``spider`` must be known (checked by the caller)."""
     check_name(name)
     if (cron is None) == (trigger is None):
@@ -231,6 +232,8 @@ def add_crawl_schedule(engine: Engine, name: str, spider: str, seeds: Path | str
         raise ScheduleError(str(exc)) from None
     kwargs = {"name": name, "spider": spider, "seeds": str(Path(seeds).resolve()),
               "settings": dict(settings or {}), "time_limit": float(time_limit)}
+    if shared:  # only then: the kwargs of schedules added before the shared mode stay as they were
+        kwargs["shared"] = True
     with open_scheduler(engine) as scheduler:
         job = scheduler.add_job(CRAWL_FUNC, trigger or cron_trigger(cron or ""), id=name, name=name,
                                 kwargs=kwargs, replace_existing=True)
@@ -282,7 +285,8 @@ def _info(engine: Engine, job: Job) -> ScheduleInfo:
     return ScheduleInfo(
         name=job.id, kind=kind, when=describe_trigger(job.trigger), next_run=job.next_run_time,
         spider=kwargs.get("spider", ""), seeds=kwargs.get("seeds", ""), time_limit=kwargs.get("time_limit", 0.0),
-        settings=kwargs.get("settings", {}), last_status=last.status if last else None,
+        settings=kwargs.get("settings", {}), shared=bool(kwargs.get("shared", False)),
+        last_status=last.status if last else None,
         last_started=last.started_at if last else None,
     )
 

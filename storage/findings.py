@@ -22,6 +22,7 @@ from detectors.judge import JUDGED, NOT_HTML, Judgement
 from detectors.types import Finding as DetectedFinding
 
 from .models import Artifact, Finding, FindingEvent, PageSnapshot, Sighting, utcnow
+from .upsert import insert_unless_present
 
 MACHINE = "ecwatch"  # the actor of machine state changes
 OPEN, GONE = "open", "gone"
@@ -111,19 +112,18 @@ def _finding_for(session: Session, snapshot: PageSnapshot, detected: DetectedFin
     if known is not None and key in known:
         row = session.get(Finding, known[key])  # from the session's identity map after the first time
     else:
-        row = session.scalar(select(Finding).where(Finding.dedup_key == key))
+        # Locked on a server database: two workers seeing it at once change its state one after the other.
+        row = session.scalar(select(Finding).where(Finding.dedup_key == key).with_for_update())
     if row is None:
-        row = Finding(dedup_key=key, site_id=snapshot.site_id, rule=detected.rule, subject=detected.subject,
-                      first_seen_at=snapshot.fetched_at, last_seen_at=snapshot.fetched_at, state=OPEN,
-                      state_at=snapshot.fetched_at)
-        _copy_rule(row, detected)
-        session.add(row)
-        session.flush()
-        _event(session, row, "state", None, OPEN, snapshot=snapshot, run_id=run_id)
-        tally.count("new", row)
-        if known is not None:
-            known[key] = row.id
-        return row
+        row = _new_finding(session, key, snapshot, detected)
+        if row is not None:
+            _event(session, row, "state", None, OPEN, snapshot=snapshot, run_id=run_id)
+            tally.count("new", row)
+            if known is not None:
+                known[key] = row.id
+            return row
+        # Another worker of a shared run stored it meanwhile: seen again, not new.
+        row = session.scalars(select(Finding).where(Finding.dedup_key == key).with_for_update()).one()
     if known is not None:
         known[key] = row.id
     _copy_rule(row, detected)
@@ -137,6 +137,17 @@ def _finding_for(session: Session, snapshot: PageSnapshot, detected: DetectedFin
     if snapshot.fetched_at < row.first_seen_at:
         row.first_seen_at = snapshot.fetched_at
     return row
+
+
+def _new_finding(session: Session, key: str, snapshot: PageSnapshot, detected: DetectedFinding) -> Finding | None:
+    """The finding stored as new, or None when its key is taken (by a worker writing beside this one)."""
+    at = snapshot.fetched_at
+    values = {"severity": detected.severity.value, "title": detected.title, "title_vi": detected.title_vi,
+              "legal_basis": detected.legal_basis, "uncertain": detected.uncertain}
+    finding_id = insert_unless_present(session, Finding, {
+        "dedup_key": key, "site_id": snapshot.site_id, "rule": detected.rule, "subject": detected.subject,
+        "first_seen_at": at, "last_seen_at": at, "state": OPEN, "state_at": at, **values}, ["dedup_key"])
+    return session.get_one(Finding, finding_id) if finding_id is not None else None
 
 
 def _copy_rule(row: Finding, detected: DetectedFinding) -> None:

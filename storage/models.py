@@ -62,8 +62,13 @@ class Site(Base):
 
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
+    # Unique indexes, not constraints: SQLite adds an index in place, but a constraint only by copying the table,
+    # which would cascade through the foreign keys of its rows.
+    __table_args__ = (Index("uq_crawl_runs_name", "name", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A shared run's name (``ecwatch enqueue --run NAME``): many workers record into the one row. None: embedded.
+    name: Mapped[str | None] = mapped_column(String(128), default=None)
     spider: Mapped[str] = mapped_column(String(64))
     arguments: Mapped[dict[str, Any]] = mapped_column(default=dict)
     trigger: Mapped[str] = mapped_column(String(128), default="adhoc")  # adhoc | schedule:<name> | demo
@@ -85,12 +90,35 @@ class CrawlRun(Base):
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
 
+    workers: Mapped[list[RunWorker]] = relationship(back_populates="run", order_by="RunWorker.id",
+                                                    cascade="all, delete-orphan")
+
+
+class RunWorker(Base):
+    """One worker process of a shared run: where it runs, when it last said it was alive, what it stored."""
+
+    __tablename__ = "run_workers"
+    __table_args__ = (UniqueConstraint("run_id", "worker", name="uq_run_workers_run_worker"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id", ondelete="CASCADE"), index=True)
+    worker: Mapped[str] = mapped_column(String(128))  # host:random, unique per process start
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    pages: Mapped[int] = mapped_column(Integer, default=0)  # snapshots this worker stored
+
+    run: Mapped[CrawlRun] = relationship(back_populates="workers")
+
 
 class PageSnapshot(Base):
     __tablename__ = "page_snapshots"
     __table_args__ = (
         Index("ix_snapshots_body_sha256", "body_sha256"),
         Index("ix_snapshots_site_url_fetched", "site_id", "final_url", "fetched_at"),
+        Index("uq_page_snapshots_fetch_key", "fetch_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -117,6 +145,9 @@ class PageSnapshot(Base):
     # Where each finding's element was in the full-page screenshot of the evidence visit, in page pixels:
     # CSS path -> {"x", "y", "width", "height"}. None: no screenshot, or taken before boxes were recorded.
     element_boxes: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # sha256(run, requested URL) of a page fetched by a shared run: a page two workers fetched (a lease that
+    # expired under a slow worker) is stored once. None for the embedded mode, which fetches each page once.
+    fetch_key: Mapped[str | None] = mapped_column(String(64), default=None)
 
     site: Mapped[Site] = relationship()
     artifacts: Mapped[list[Artifact]] = relationship(back_populates="snapshot", cascade="all, delete-orphan")

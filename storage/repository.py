@@ -14,16 +14,19 @@ from detectors.types import RegistryRecord
 from .blobs import StoredBlob
 from .db import session_scope
 from .models import Artifact, CrawlRun, Finding, PageSnapshot, RegistryRecordRow, Sighting, Site, utcnow
+from .upsert import insert_unless_present
+
 
 def get_or_create_site(session: Session, domain: str, known: dict[str, int] | None = None) -> Site:
     """``known``: domain -> site id, kept by a caller that stores many pages of the same sites."""
     if known is not None and domain in known:
         return session.get_one(Site, known[domain])
     site = session.scalar(select(Site).where(Site.domain == domain))
-    if site is None:
-        site = Site(domain=domain)
-        session.add(site)
-        session.flush()
+    if site is None:  # two workers of a shared run may meet a new site at once: one row all the same
+        site_id = insert_unless_present(session, Site, {"domain": domain, "first_seen_at": utcnow()}, ["domain"])
+        site = session.get_one(Site, site_id) if site_id is not None else session.scalar(
+            select(Site).where(Site.domain == domain))
+        assert site is not None
     if known is not None:
         known[domain] = site.id
     return site
@@ -100,13 +103,31 @@ class SnapshotInput:
     ad_id: str | None = None
     fetch_note: str | None = None
     element_boxes: dict[str, Any] | None = None
+    fetch_key: str | None = None  # a shared run's (run, requested URL): stored once, whichever worker fetched it
 
 
 def save_snapshot(session: Session, data: SnapshotInput, site_ids: dict[str, int] | None = None) -> PageSnapshot:
     site = get_or_create_site(session, data.domain, site_ids)
-    snapshot = PageSnapshot(
+    snapshot = PageSnapshot(**_snapshot_values(data, site.id))
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def save_fetched_once(session: Session, data: SnapshotInput,
+                      site_ids: dict[str, int] | None = None) -> PageSnapshot | None:
+    """Store a page of a shared run unless its fetch key is stored already (by this or another worker); the new
+    snapshot, or None when it was a second fetch of the same page."""
+    assert data.fetch_key is not None
+    site = get_or_create_site(session, data.domain, site_ids)
+    snapshot_id = insert_unless_present(session, PageSnapshot, _snapshot_values(data, site.id), ["fetch_key"])
+    return session.get_one(PageSnapshot, snapshot_id) if snapshot_id is not None else None
+
+
+def _snapshot_values(data: SnapshotInput, site_id: int) -> dict[str, Any]:
+    return dict(
         run_id=data.run_id,
-        site_id=site.id,
+        site_id=site_id,
         requested_url=data.requested_url,
         final_url=data.final_url,
         status=data.status,
@@ -122,10 +143,8 @@ def save_snapshot(session: Session, data: SnapshotInput, site_ids: dict[str, int
         ad_id=data.ad_id,
         fetch_note=data.fetch_note,
         element_boxes=data.element_boxes,
+        fetch_key=data.fetch_key,
     )
-    session.add(snapshot)
-    session.flush()
-    return snapshot
 
 
 def attach_artifact(session: Session, snapshot: PageSnapshot, kind: str, blob: StoredBlob,

@@ -110,13 +110,18 @@ class StorefrontSpider(scrapy.Spider):
                             failure.getErrorMessage().splitlines()[0] if failure.getErrorMessage() else "")
 
     def _request(self, admission: Admission) -> scrapy.Request:
-        # Nearer pages first, so that a page is usually first met at its shallowest depth; and within a
-        # depth, products and promotions (the evidence) before listings.
-        bonus = 10 if admission.kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
-        meta: dict[str, Any] = {"link_kind": admission.kind.value, "depth": admission.depth,
-                                "ecwatch_url": admission.url}
-        if admission.depth == 0:
-            meta[SEED_META] = admission.url  # why a seed failed is what a run with no page reports
         self.crawler.stats.max_value("ecwatch/depth_max", admission.depth)
-        return scrapy.Request(admission.url, callback=self.parse, errback=self.on_error, meta=meta,
-                              priority=bonus - 100 * admission.depth)
+        return admission_request(self, admission)
+
+
+def admission_request(spider: StorefrontSpider, admission: Admission) -> scrapy.Request:
+    """The request that fetches an admitted page (``ecwatch enqueue`` builds its seeds' the same way)."""
+    # Nearer pages first, so that a page is usually first met at its shallowest depth; and within a
+    # depth, products and promotions (the evidence) before listings.
+    bonus = 10 if admission.kind in (LinkKind.PRODUCT, LinkKind.PROMOTION) else 0
+    meta: dict[str, Any] = {"link_kind": admission.kind.value, "depth": admission.depth,
+                            "ecwatch_url": admission.url}
+    if admission.depth == 0:
+        meta[SEED_META] = admission.url  # why a seed failed is what a run with no page reports
+    return scrapy.Request(admission.url, callback=spider.parse, errback=spider.on_error, meta=meta,
+                          priority=bonus - 100 * admission.depth)

@@ -56,14 +56,19 @@ class Crawl:
         return dict(run.stats)
 
     def _all(self, query: Any) -> list[Any]:
-        engine = make_engine(self.database_url)
-        try:
-            with session_scope(engine) as session:
-                rows = list(session.scalars(query))
-                session.expunge_all()
-                return rows
-        finally:
-            engine.dispose()
+        return query_all(self.database_url, query)
+
+
+def query_all(database_url: str, query: Any) -> list[Any]:
+    """Every row ``query`` selects, detached from its session."""
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = list(session.scalars(query))
+            session.expunge_all()
+            return rows
+    finally:
+        engine.dispose()
 
 
 def run_ecwatch(args: list[str], data_dir: Path, env: dict[str, str] | None = None) -> Crawl:

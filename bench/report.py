@@ -1,4 +1,4 @@
-"""Where a benchmark's figures go: ``bench/results/<UTC stamp>-<kind>.json`` and ``.md``, and stdout."""
+"""Where every benchmark writes its figures: ``bench/results/<start>-<kind>.json`` and ``.md``, and stdout."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def save(results: dict[str, Any], kind: str, report: str) -> None:
-    """Write ``results`` (with its ISO ``started`` time) and the Markdown ``report``, then print the report."""
+    """Write ``results`` (with its ISO ``started`` time) as JSON and ``report`` as Markdown; print the report."""
     RESULTS.mkdir(exist_ok=True)
     stamp = results["started"].replace(":", "").replace("-", "")[:15]
     (RESULTS / f"{stamp}-{kind}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
