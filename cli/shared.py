@@ -94,8 +94,11 @@ def worker(spider: str, run_name: str | None, concurrency: int | None, stay: boo
     outcome = run_worker(storage_config(), run, concurrency=concurrency)
     state = (tr("done") if outcome.state.done else
              tr("{queued} queued, {in_flight} in flight", queued=outcome.state.queued, in_flight=outcome.state.in_flight))
+    status = outcome.run_status
+    if outcome.state.done and status == "running":  # the last worker to stop records the run's end
+        status = tr("being closed by another worker")
     notice(tr("Worker stored {pages} pages; run {run} (database run {id}): {state}, status {status}.",
-              pages=outcome.pages, run=outcome.run, id=outcome.run_id, state=state, status=outcome.run_status))
+              pages=outcome.pages, run=outcome.run, id=outcome.run_id, state=state, status=status))
 
 
 def _stand(spider: str, concurrency: int | None) -> None:

@@ -180,6 +180,7 @@ VI: dict[str, str] = {
     "Start workers with: ecwatch worker {spider} --run {run}":
         "Khởi động các tiến trình làm việc bằng: ecwatch worker {spider} --run {run}",
     "done": "xong",
+    "being closed by another worker": "đang được một tiến trình khác kết thúc",
     "{queued} queued, {in_flight} in flight": "{queued} đang chờ, {in_flight} đang xử lý",
     "Worker stored {pages} pages; run {run} (database run {id}): {state}, status {status}.":
         "Tiến trình đã lưu {pages} trang; lượt chạy {run} (lượt {id} trong cơ sở dữ liệu): {state}, trạng thái {status}.",
