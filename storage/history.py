@@ -39,13 +39,14 @@ __all__ = ["due_revisits", "history_findings_for", "mark_revisited", "products_a
            "stored_series_of"]
 
 
-def record_observations(session: Session, snapshot: PageSnapshot,
-                        observations: Sequence[Observation]) -> list[Observation]:
+def record_observations(session: Session, snapshot: PageSnapshot, observations: Sequence[Observation], *,
+                        fresh: bool = False) -> list[Observation]:
     """Store what ``snapshot`` showed of each product (replacing an earlier reading of it); returns the
-    observations tagged with their snapshot."""
+    observations tagged with their snapshot. ``fresh``: the snapshot was just stored, so there is no
+    earlier reading to look up (a crawl's pages, as for their sightings)."""
     tagged = [replace(o, source=f"snapshot {snapshot.id}") for o in observations]
-    stored = {row.product_key: row for row in
-              session.scalars(select(PriceObservation).where(PriceObservation.snapshot_id == snapshot.id))}
+    stored = {} if fresh else {row.product_key: row for row in session.scalars(
+        select(PriceObservation).where(PriceObservation.snapshot_id == snapshot.id))}
     for observation in tagged:
         row = stored.pop(observation.product_key, None)
         if row is None:

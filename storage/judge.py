@@ -105,7 +105,7 @@ class Judge:
         with those its products' series raise (so all of them are sighted and reconciled alike)."""
         if judgement.judged:
             on = self.context(snapshot.fetched_at).on
-            observations = record_observations(session, snapshot, judgement.observations)
+            observations = record_observations(session, snapshot, judgement.observations, fresh=fresh)
             history = history_findings_for(session, snapshot, observations, self.rulebook, on)
             request_revisits(session, snapshot, observations, self.rulebook, on)
             if history:
