@@ -112,8 +112,7 @@ def _finding_for(session: Session, snapshot: PageSnapshot, detected: DetectedFin
     if known is not None and key in known:
         row = session.get(Finding, known[key])  # from the session's identity map after the first time
     else:
-        # Locked on a server database: two workers seeing it at once change its state one after the other.
-        row = session.scalar(select(Finding).where(Finding.dedup_key == key).with_for_update())
+        row = session.scalar(_locked_finding(key))
     if row is None:
         row = _new_finding(session, key, snapshot, detected)
         if row is not None:
@@ -123,7 +122,7 @@ def _finding_for(session: Session, snapshot: PageSnapshot, detected: DetectedFin
                 known[key] = row.id
             return row
         # Another worker of a shared run stored it meanwhile: seen again, not new.
-        row = session.scalars(select(Finding).where(Finding.dedup_key == key).with_for_update()).one()
+        row = session.scalars(_locked_finding(key)).one()
     if known is not None:
         known[key] = row.id
     _copy_rule(row, detected)
@@ -137,6 +136,12 @@ def _finding_for(session: Session, snapshot: PageSnapshot, detected: DetectedFin
     if snapshot.fetched_at < row.first_seen_at:
         row.first_seen_at = snapshot.fetched_at
     return row
+
+
+def _locked_finding(key: str) -> Select[tuple[Finding]]:
+    """The finding of ``key``, locked on a server database: two workers seeing it at once change its state
+    one after the other."""
+    return select(Finding).where(Finding.dedup_key == key).with_for_update()
 
 
 def _new_finding(session: Session, key: str, snapshot: PageSnapshot, detected: DetectedFinding) -> Finding | None:
