@@ -31,7 +31,8 @@ def test_a_due_revisit_crawls_the_page_again_and_flags_a_reset_countdown(db: Eng
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     assert jobs.revisit_job() is None  # nothing due: nothing run, nothing recorded
     with PriceShop() as shop:
-        for name, value in {"ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1", "ECWATCH_ALLOW_PRIVATE_TARGETS": "1",
+        for name, value in {"ECWATCH_HOST_MAP": f"{HOST}=127.0.0.1",
+                            "ECWATCH_ALLOW_PRIVATE_TARGETS": f"127.0.0.1:{shop.port}",  # its own port only
                             "ECWATCH_OBEY_ROBOTS": "0", "ECWATCH_EVIDENCE": "0"}.items():
             monkeypatch.setenv(name, value)
         shop.night = 4
